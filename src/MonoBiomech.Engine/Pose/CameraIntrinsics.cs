@@ -1,0 +1,23 @@
+namespace MonoBiomech.Engine.Pose;
+
+/// <summary>
+/// Pinhole camera intrinsics without distortion, in pixels. The image origin is the centre of the top-left pixel,
+/// x to the right, y down; the camera looks along +z (OpenCV convention).
+/// </summary>
+public sealed record CameraIntrinsics(double FocalLengthXPixels, double FocalLengthYPixels,
+    double PrincipalPointXPixels, double PrincipalPointYPixels, int ImageWidthPixels, int ImageHeightPixels)
+{
+    /// <summary>
+    /// The camera MeTRAbs assumes when none is given: a field of view of <paramref name="fieldOfViewDegrees"/>
+    /// across the larger image side, principal point at the image centre.
+    /// </summary>
+    public static CameraIntrinsics FromFieldOfView(int widthPixels, int heightPixels, double fieldOfViewDegrees = 55.0)
+    {
+        double focal = Math.Max(widthPixels, heightPixels) / (2.0 * Math.Tan(fieldOfViewDegrees * Math.PI / 360.0));
+        return new CameraIntrinsics(focal, focal, (widthPixels - 1) / 2.0, (heightPixels - 1) / 2.0, widthPixels, heightPixels);
+    }
+
+    /// <summary>Projects a camera-frame point (any length unit, z &gt; 0) to pixels.</summary>
+    public (double X, double Y) Project(double x, double y, double z) =>
+        (FocalLengthXPixels * x / z + PrincipalPointXPixels, FocalLengthYPixels * y / z + PrincipalPointYPixels);
+}
