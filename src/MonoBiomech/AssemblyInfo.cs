@@ -1,0 +1,1 @@
+namespace MonoBiomech.Commands;
