@@ -1,2 +1,8 @@
 // Entry point of the benchmark runner; each stage adds its benchmark as a named sub-command.
-Console.WriteLine("usage: dotnet run -c Release --project bench/MonoBiomech.Bench -- <benchmark>");
+using MonoBiomech.Bench;
+
+switch (args.FirstOrDefault())
+{
+    case "kinematics": KinematicsBenchmark.Run(args[1..]); break;
+    default: Console.WriteLine("usage: dotnet run -c Release --project bench/MonoBiomech.Bench -- <benchmark>   (kinematics)"); break;
+}

@@ -163,6 +163,7 @@ internal static class MjcfReader
             if (!classes.ContainsKey(childClass)) throw Error(element, $"childclass '{childClass}' is not defined.");
             int index = bodies.Count;
             string name = (string?)element.Attribute("name") ?? $"body{index}";
+            if (bodies.Any(b => b.Name == name)) throw Error(element, $"the body name '{name}' is used twice.");
             Vector3D position = ReadVector(element, "pos", null) ?? default;
             bodies.Add(new BodyDefinition(name, parentIndex, position, ReadOrientation(element)));
             ReadBodyContents(element, index, childClass);

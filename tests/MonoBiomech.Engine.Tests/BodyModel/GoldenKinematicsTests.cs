@@ -1,12 +1,13 @@
 using System.Text.Json;
 using MonoBiomech.Tests;
+using Xunit.Abstractions;
 
 namespace MonoBiomech.Engine.Tests.BodyModel;
 
 using MonoBiomech.Engine.BodyModel;
 
 /// <summary>Forward kinematics against the golden values of humanoid_torque_model.json (checked there against MuJoCo 2.2.2).</summary>
-public sealed class GoldenKinematicsTests
+public sealed class GoldenKinematicsTests(ITestOutputHelper output)
 {
     [SharedDataFact]
     public void Upstream_model_has_the_documented_size_and_names()
@@ -87,6 +88,7 @@ public sealed class GoldenKinematicsTests
             for (int i = 0; i < 3; i++)
                 maxError = Math.Max(maxError, Math.Abs(expected[i] - workspace.SitePositionsMetres[moviSites[m] * 3 + i]));
         }
+        output.WriteLine($"{pose}: max |C# - golden| over 22 bodies and 87 sites = {maxError:E2} m");
         Assert.True(maxError < 1e-9, $"max |error| {maxError:E2} m");
     }
 

@@ -10,11 +10,15 @@ internal static class TestModels
     /// <summary>Our own default model, models/monobiomech_body.xml in the repository.</summary>
     public static string OwnModelPath => Path.Combine(SharedData.RepositoryRoot, "models", "monobiomech_body.xml");
 
-    /// <summary>"upstream" = shared humanoid_torque.xml (needs ../shared); "own" = models/monobiomech_body.xml.</summary>
+    /// <summary>
+    /// "upstream" = shared humanoid_torque.xml (needs ../shared); "own" = models/monobiomech_body.xml;
+    /// "features" = the small MJCF-feature model of the reader tests.
+    /// </summary>
     public static BodyModel Load(string which) => BodyModel.LoadMjcf(which switch
     {
         "upstream" => SharedData.DataFile("humanoid_torque.xml"),
         "own" => OwnModelPath,
+        "features" => MjcfReaderTests.FeaturesModelPath,
         _ => throw new ArgumentOutOfRangeException(nameof(which)),
     });
 
