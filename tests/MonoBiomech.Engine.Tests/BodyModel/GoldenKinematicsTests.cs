@@ -12,8 +12,8 @@ public sealed class GoldenKinematicsTests(ITestOutputHelper output)
     [SharedDataFact]
     public void Upstream_model_has_the_documented_size_and_names()
     {
-        BodyModel model = BodyModel.LoadMjcf(SharedData.DataFile("humanoid_torque.xml"));
-        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(SharedData.DataFile("humanoid_torque_model.json")));
+        BodyModel model = TestModels.Load("upstream");
+        using JsonDocument json = TestModels.UpstreamDescription();
 
         Assert.Equal("GZ_DW_sub01", model.Name);
         Assert.Equal(22, model.BodyCount);
@@ -59,8 +59,8 @@ public sealed class GoldenKinematicsTests(ITestOutputHelper output)
     [InlineData("test_pose")]
     public void Forward_matches_the_golden_body_and_site_positions(string pose)
     {
-        BodyModel model = BodyModel.LoadMjcf(SharedData.DataFile("humanoid_torque.xml"));
-        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(SharedData.DataFile("humanoid_torque_model.json")));
+        BodyModel model = TestModels.Load("upstream");
+        using JsonDocument json = TestModels.UpstreamDescription();
         JsonElement reference = json.RootElement.GetProperty("reference_fk").GetProperty(pose);
 
         var workspace = new KinematicsWorkspace(model);

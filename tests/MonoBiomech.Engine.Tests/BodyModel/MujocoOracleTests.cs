@@ -7,7 +7,7 @@ using MonoBiomech.Engine.BodyModel;
 /// <summary>Forward kinematics against MuJoCo 2.2.2 mj_kinematics on random poses and scales, for both body models.</summary>
 public sealed class MujocoOracleTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Models => new() { "upstream", "features" };
+    public static TheoryData<string> Models => new() { "upstream", "own", "features" };
 
     [MujocoOracleTheory]
     [MemberData(nameof(Models))]

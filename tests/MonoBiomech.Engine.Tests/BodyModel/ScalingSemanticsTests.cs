@@ -7,7 +7,7 @@ using MonoBiomech.Engine.BodyModel;
 /// <summary>The scaling semantics of biomech-fit.md §8.1.3.</summary>
 public sealed class ScalingSemanticsTests
 {
-    public static TheoryData<string> Models => new() { "upstream" };
+    public static TheoryData<string> Models => new() { "upstream", "own" };
 
     [SharedDataTheory]
     [MemberData(nameof(Models))]

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MonoBiomech.Tests;
 
 namespace MonoBiomech.Engine.Tests.BodyModel;
@@ -21,6 +22,10 @@ internal static class TestModels
         "features" => MjcfReaderTests.FeaturesModelPath,
         _ => throw new ArgumentOutOfRangeException(nameof(which)),
     });
+
+    /// <summary>The upstream model as JSON (humanoid_torque_model.json): names, movi87 order, golden FK values.</summary>
+    public static JsonDocument UpstreamDescription() =>
+        JsonDocument.Parse(File.ReadAllText(SharedData.DataFile("humanoid_torque_model.json")));
 
     /// <summary>Limited coordinates uniformly inside their range; free ones (the pelvis) within ±1 m or ±π.</summary>
     public static double[] RandomPose(BodyModel model, Random random) =>
