@@ -36,14 +36,27 @@ internal static class KinematicsBenchmark
             }
         }
 
+        void ForwardAndCompactJacobians(int i)
+        {
+            Forward(i);
+            for (int j = 0; j < model.SiteCount; j++)
+            {
+                Kinematics.SiteJacobianCoordinatesCompact(model, workspace, j, jacobianQ);
+                Kinematics.SiteJacobianScales(model, workspace, j, jacobianBeta);
+                sink += jacobianQ[0] + jacobianBeta[0];
+            }
+        }
+
         Console.WriteLine($"model {model.Name} ({path}): {model.BodyCount} bodies, {model.CoordinateCount} coordinates, {model.SiteCount} sites, {model.ScaleGroupCount} scale groups");
         double forwardNs = Time(Forward, 200_000);
         double allNs = Time(ForwardAndJacobians, 50_000);
+        double compactNs = Time(ForwardAndCompactJacobians, 50_000);
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10_000; i++) ForwardAndJacobians(i);
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
         Console.WriteLine($"Forward:                               {forwardNs,9:F0} ns");
         Console.WriteLine($"Forward + all site Jacobians (q, beta): {allNs,9:F0} ns  ({allNs / model.SiteCount:F0} ns per site)");
+        Console.WriteLine($"Forward + compact site Jacobians:       {compactNs,9:F0} ns  (only the columns of CoordinatesMovingSite)");
         Console.WriteLine($"one fit's worth (300 frames x 30 iterations): {allNs * 300 * 30 / 1e6:F1} ms on one core");
         Console.WriteLine($"bytes allocated in 10 000 evaluations: {allocated}  (checksum {sink:E3})");
     }

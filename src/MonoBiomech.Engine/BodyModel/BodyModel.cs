@@ -6,6 +6,11 @@ namespace MonoBiomech.Engine.BodyModel;
 /// Evaluate it with <see cref="Kinematics"/> into a caller-owned <see cref="KinematicsWorkspace"/>; one model can be shared
 /// by many threads, each with its own workspace.
 /// </summary>
+/// <remarks>
+/// The class shares its name with its namespace. From another engine namespace, import it with
+/// <c>using MonoBiomech.Engine.BodyModel;</c> written after the file-scoped <c>namespace ...;</c> line (usings inside a
+/// namespace are searched before the enclosing namespaces), or write <c>BodyModel.BodyModel</c>.
+/// </remarks>
 public sealed class BodyModel
 {
     private readonly Dictionary<string, int> siteByName;

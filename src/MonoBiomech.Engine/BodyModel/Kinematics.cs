@@ -132,23 +132,43 @@ public static class Kinematics
         CheckWorkspace(model, workspace);
         int n = model.CoordinateCount;
         ClearJacobian(jacobian, n);
+        WriteCoordinateColumns(model, workspace, site, jacobian, n, compact: false);
+    }
+
+    /// <summary>
+    /// The non-zero part of <see cref="SiteJacobianCoordinates"/>: 3 x m, row-major, where column c belongs to coordinate
+    /// <c>CoordinatesMovingSite(site)[c]</c> and m is that span's length (at most CoordinateCount).
+    /// </summary>
+    public static void SiteJacobianCoordinatesCompact(BodyModel model, KinematicsWorkspace workspace, int site, Span<double> jacobian)
+    {
+        CheckWorkspace(model, workspace);
+        int m = model.CoordinatesMovingSite(site).Length;
+        if (jacobian.Length < 3 * m)
+            throw new ArgumentException($"The compact Jacobian of site {site} needs 3x{m} values, got {jacobian.Length}.", nameof(jacobian));
+        WriteCoordinateColumns(model, workspace, site, jacobian, m, compact: true);
+    }
+
+    private static void WriteCoordinateColumns(BodyModel model, KinematicsWorkspace workspace, int site, Span<double> jacobian,
+        int stride, bool compact)
+    {
         double[] sites = workspace.SitePositionsMetres, axes = workspace.CoordinateAxesWorld, anchors = workspace.CoordinateAnchorsMetres;
         bool[] isSlide = model.CoordinateIsSlide;
         int j3 = site * 3;
         double x = sites[j3], y = sites[j3 + 1], z = sites[j3 + 2];
-        foreach (int k in model.CoordinatesMovingSite(site))
+        ReadOnlySpan<int> moving = model.CoordinatesMovingSite(site);
+        for (int c = 0; c < moving.Length; c++)
         {
-            int k3 = k * 3;
+            int k = moving[c], k3 = k * 3, column = compact ? c : k;
             double ax = axes[k3], ay = axes[k3 + 1], az = axes[k3 + 2];
             if (isSlide[k])
             {
-                jacobian[k] = ax; jacobian[n + k] = ay; jacobian[2 * n + k] = az;
+                jacobian[column] = ax; jacobian[stride + column] = ay; jacobian[2 * stride + column] = az;
                 continue;
             }
             double dx = x - anchors[k3], dy = y - anchors[k3 + 1], dz = z - anchors[k3 + 2];
-            jacobian[k] = ay * dz - az * dy;
-            jacobian[n + k] = az * dx - ax * dz;
-            jacobian[2 * n + k] = ax * dy - ay * dx;
+            jacobian[column] = ay * dz - az * dy;
+            jacobian[stride + column] = az * dx - ax * dz;
+            jacobian[2 * stride + column] = ax * dy - ay * dx;
         }
     }
 

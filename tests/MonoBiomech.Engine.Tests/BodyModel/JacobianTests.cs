@@ -23,6 +23,7 @@ public sealed class JacobianTests
         int nq = model.CoordinateCount, ng = model.ScaleGroupCount, ns = model.SiteCount;
         var jacobianQ = new double[3 * nq];
         var jacobianBeta = new double[3 * ng];
+        var compact = new double[3 * nq];
         double maxErrorQ = 0, maxErrorBeta = 0;
 
         for (int trial = 0; trial < 5; trial++)
@@ -44,6 +45,10 @@ public sealed class JacobianTests
                 Kinematics.SiteJacobianCoordinates(model, workspace, j, jacobianQ);
                 Kinematics.SiteJacobianScales(model, workspace, j, jacobianBeta);
                 var moving = model.CoordinatesMovingSite(j).ToArray();
+                Kinematics.SiteJacobianCoordinatesCompact(model, workspace, j, compact);
+                for (int i = 0; i < 3; i++)
+                    for (int c = 0; c < moving.Length; c++)
+                        Assert.Equal(jacobianQ[i * nq + moving[c]], compact[i * moving.Length + c]);
                 for (int i = 0; i < 3; i++)
                 {
                     for (int k = 0; k < nq; k++)
