@@ -10,7 +10,7 @@ public sealed class JacobianTests
     private const double Step = 1e-6;
     private const double Tolerance = 1e-7;
 
-    public static TheoryData<string> Models => new() { "upstream", "own" };
+    public static TheoryData<string> Models => new() { "upstream", "own", "features" };
 
     [SharedDataTheory]
     [MemberData(nameof(Models))]

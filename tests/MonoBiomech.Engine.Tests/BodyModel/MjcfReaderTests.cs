@@ -20,7 +20,7 @@ public sealed class MjcfReaderTests : IDisposable
         BodyModel model = BodyModel.LoadMjcf(FeaturesModelPath);
 
         Assert.Equal("features", model.Name);
-        Assert.Equal(new[] { "world", "root", "arm", "hand", "leg" }, model.Bodies.Select(b => b.Name));
+        Assert.Equal(new[] { "world", "root", "arm", "hand", "finger", "leg" }, model.Bodies.Select(b => b.Name));
         Assert.Equal(new[] { "root_x", "root_yaw", "root_y", "arm_a", "arm_b", "hand_a", "leg_a" }, model.Coordinates.Select(c => c.Name));
 
         CoordinateDefinition rootX = Coordinate(model, "root_x");
@@ -51,10 +51,11 @@ public sealed class MjcfReaderTests : IDisposable
         Assert.Equal(2 / Math.Sqrt(5), hand.W, 12);         // quat normalised
 
         Assert.Equal(new[] { "trunk", "limbs" }, model.ScaleGroups.Select(g => g.Name));
-        Assert.Equal(new[] { "arm", "hand", "leg" }, model.ScaleGroups[1].BodyIndices.Select(b => model.Bodies[b].Name));
+        Assert.Equal(new[] { "arm", "hand", "finger", "leg" }, model.ScaleGroups[1].BodyIndices.Select(b => model.Bodies[b].Name));
         Assert.Equal(new[] { 0, 1, 2 }, model.CoordinatesMovingSite(model.FindSite("root_default")).ToArray());
         Assert.Equal(new[] { 0, 1, 2, 3, 4, 5 }, model.CoordinatesMovingSite(model.FindSite("hand_default")).ToArray());
         Assert.Equal(new[] { 0, 1, 2, 6 }, model.CoordinatesMovingSite(model.FindSite("leg_site")).ToArray());
+        Assert.Equal(new[] { 0, 1, 2, 3, 4, 5 }, model.CoordinatesMovingSite(model.FindSite("finger_tip")).ToArray());
         Assert.True(model.CoordinatesMovingSite(model.FindSite("world_marker")).IsEmpty);
     }
 
