@@ -251,6 +251,8 @@ internal static class MjcfReader
         private void ReadSite(XElement element, int bodyIndex, string className)
         {
             string name = (string?)element.Attribute("name") ?? $"site{sites.Count}";
+            if (Attribute(element, "site", className, "fromto") is not null)
+                throw Error(element, $"site '{name}' is placed with fromto; give its position with pos.");
             double[] position = ReadNumbers(element, "pos", className, "site") ?? new double[3];
             ExpectCount(element, "pos", position, 3);
             sites.Add(new SiteDefinition(name, bodyIndex, new Vector3D(position[0], position[1], position[2])));

@@ -70,6 +70,8 @@ public sealed class MjcfReaderTests : IDisposable
     [InlineData("<joint name=\"j\" axis=\"0 1\"/>", "3 numbers")]
     [InlineData("<joint name=\"j\" range=\"1 -1\" limited=\"true\"/>", "range")]
     [InlineData("<site name=\"s\" pos=\"0 0 abc\"/>", "not a finite number")]
+    [InlineData("<site name=\"s\" fromto=\"0 0 0 0 0 1\"/>", "fromto")]
+    [InlineData("<body name=\"c\" zaxis=\"0 1 0\"/>", "use quat, euler or axisangle")]
     [InlineData("<joint name=\"j\" class=\"missing\"/>", "not defined")]
     [InlineData("<include file=\"other.xml\"/>", "<include>")]
     public void Unsupported_body_content_is_rejected_naming_file_and_element(string content, string expected)
