@@ -55,7 +55,10 @@ internal static class MjcfReader
         }
         catch (XmlException e)
         {
-            throw new BodyModelFormatException(fullPath, $"not well-formed XML (or it has a DTD, which is not allowed): {e.Message}", e);
+            string problem = e.Message.Contains("DTD", StringComparison.Ordinal)
+                ? "contains a DTD (<!DOCTYPE ...>), which is refused so that no entity can be expanded or fetched"
+                : "is not well-formed XML";
+            throw new BodyModelFormatException(fullPath, $"{problem}: {e.Message}", e);
         }
 
         return new Parser(fullPath).Parse(document);
@@ -70,6 +73,7 @@ internal static class MjcfReader
         private readonly List<SiteDefinition> sites = new();
         private bool angleInDegrees = true;   // MuJoCo's default unit is degrees
         private string eulerSequence = "xyz";
+        // Later MuJoCo's default; 2.2.2 defaulted to false and refused a range without limited, which we accept instead.
         private bool autoLimits = true;
 
         public Parser(string path) => this.path = path;
