@@ -1,11 +1,12 @@
 using MonoBiomech.Tests;
+using Xunit.Abstractions;
 
 namespace MonoBiomech.Engine.Tests.BodyModel;
 
 using MonoBiomech.Engine.BodyModel;
 
 /// <summary>Analytic site Jacobians against central finite differences of <see cref="Kinematics.Forward"/>.</summary>
-public sealed class JacobianTests
+public sealed class JacobianTests(ITestOutputHelper output)
 {
     private const double Step = 1e-6;
     private const double Tolerance = 1e-7;
@@ -61,6 +62,7 @@ public sealed class JacobianTests
                 }
             }
         }
+        output.WriteLine($"{which}: max |analytic - central difference| coordinates {maxErrorQ:E2}, scales {maxErrorBeta:E2}");
         Assert.True(maxErrorQ < Tolerance, $"coordinates: max |analytic - numeric| {maxErrorQ:E2}");
         Assert.True(maxErrorBeta < Tolerance, $"scales: max |analytic - numeric| {maxErrorBeta:E2}");
     }
