@@ -60,4 +60,24 @@ public sealed class ManifestTests
         Assert.Empty(Directory.GetFiles(root, "*.pdb", SearchOption.AllDirectories));
         Assert.Empty(Directory.GetFiles(root, "*.lib", SearchOption.AllDirectories));
     }
+
+    [Fact]
+    public void FormatViewsNameRealEngineTypesAndProperties()
+    {
+        using var host = HostedModule.Import();
+        host.Run("$null = Get-MonoBiomechCache");
+        var engine = AppDomain.CurrentDomain.GetAssemblies().Single(a => a.GetName().Name == "MonoBiomech.Engine");
+        var format = System.Xml.Linq.XDocument.Load(Path.Combine(HostedModule.ModuleDirectory, "MonoBiomech.format.ps1xml"));
+
+        var views = format.Descendants("View").ToList();
+        Assert.Equal(2, views.Count);
+        foreach (var view in views)
+        {
+            string typeName = views.Count > 0 ? view.Element("ViewSelectedBy")!.Element("TypeName")!.Value : "";
+            Type? type = engine.GetType(typeName);
+            Assert.True(type is not null, $"format view names missing type {typeName}");
+            foreach (string property in view.Descendants("PropertyName").Select(p => p.Value))
+                Assert.True(type!.GetProperty(property) is not null, $"{typeName} has no property {property}");
+        }
+    }
 }

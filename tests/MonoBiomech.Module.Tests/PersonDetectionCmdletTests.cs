@@ -60,7 +60,7 @@ public sealed class PersonDetectionCmdletTests(VideoClips clips, Xunit.Abstracti
         var results = ps.Invoke();
 
         Assert.Equal(clips.Short, VideoPathOf(Assert.Single(results)));
-        var errors = ps.Streams.Error.Select(e => (e.FullyQualifiedErrorId, e.CategoryInfo.Category, Target: e.TargetObject as string)).ToList();
+        var errors = ps.Streams.Error.Select(e => (e.FullyQualifiedErrorId, e.CategoryInfo.Category, Target: e.TargetObject?.ToString() ?? "")).ToList();
         Assert.Equal(new[]
         {
             ("VideoNotFound," + CommandType, ErrorCategory.ObjectNotFound, clips.Missing),
