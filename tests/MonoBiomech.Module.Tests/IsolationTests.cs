@@ -87,4 +87,19 @@ public sealed class IsolationTests
         Assert.Contains(Path.Combine(natives, "libOpenCvSharpExtern.so"), maps);
         Assert.Contains(Path.Combine(natives, "libonnxruntime.so"), maps);
     }
+
+    [Fact]
+    public void TheModuleCanBeRemovedAndImportedAgain()
+    {
+        using var host = HostedModule.Import();
+        host.Run("Get-MonoBiomechCache -Stage NoSuchStage; Remove-Module MonoBiomech");
+        Assert.Empty(host.Run("Get-Module MonoBiomech"));
+        host.Run("param($p) Import-Module $p -ErrorAction Stop", new Dictionary<string, object?> { ["p"] = HostedModule.ManifestPath });
+        Assert.Empty(host.Run("Get-MonoBiomechCache -Stage NoSuchStage"));
+        // a second runspace in the same process shares the loaded module assembly and its load context
+        using var other = HostedModule.Import();
+        var context = (AssemblyLoadContext)other.Run(ModuleContextScript)[0].BaseObject;
+        Assert.Equal("MonoBiomech", context.Name);
+        Assert.Single(AssemblyLoadContext.All, c => c.Name == "MonoBiomech");
+    }
 }

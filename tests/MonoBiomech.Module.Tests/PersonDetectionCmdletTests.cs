@@ -56,7 +56,7 @@ public sealed class PersonDetectionCmdletTests(VideoClips clips, Xunit.Abstracti
         using var host = HostedModule.Import();
         using var ps = host.Create();
         ps.AddScript("param($paths) Invoke-PersonDetection -LiteralPath $paths")
-          .AddParameter("paths", new[] { clips.Missing, clips.Folder, clips.Empty, clips.TextAsVideo, clips.Short });
+          .AddParameter("paths", new[] { clips.Missing, clips.Folder, clips.Empty, clips.TextAsVideo, clips.Truncated, clips.Short });
         var results = ps.Invoke();
 
         Assert.Equal(clips.Short, VideoPathOf(Assert.Single(results)));
@@ -67,6 +67,7 @@ public sealed class PersonDetectionCmdletTests(VideoClips clips, Xunit.Abstracti
             ("PathIsDirectory," + CommandType, ErrorCategory.InvalidArgument, clips.Folder),
             ("VideoEmpty," + CommandType, ErrorCategory.InvalidData, clips.Empty),
             ("NotAVideo," + CommandType, ErrorCategory.InvalidData, clips.TextAsVideo),
+            ("VideoTruncated," + CommandType, ErrorCategory.InvalidData, clips.Truncated),
         }, errors);
     }
 

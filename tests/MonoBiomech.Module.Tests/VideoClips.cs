@@ -18,20 +18,23 @@ public sealed class VideoClips : IDisposable
 
         string source = SharedData.DataFile("walking_sports2d_demo.mp4");
         Short = Path.Combine(Directory, "walk.mp4");
-        MakeClip(source, Short, "-t 1 -vf scale=480:-2");
+        MakeClip(source, Short, inputOptions: "", outputOptions: "-t 1 -vf scale=480:-2");
         Second = Path.Combine(Directory, "second.mp4");
         File.Copy(Short, Second);
         WithBrackets = Path.Combine(Directory, "walk [take 1].mp4");
         File.Copy(Short, WithBrackets);
         Long = Path.Combine(Directory, "long", "walk-long.mp4");
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Long)!);
-        MakeClip(source, Long, "-stream_loop 3", inputOptions: true);
+        MakeClip(source, Long, inputOptions: "-stream_loop 2", outputOptions: "-vf scale=640:-2");
 
         Empty = Path.Combine(Directory, "bad", "empty.mp4");
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Empty)!);
         File.WriteAllBytes(Empty, Array.Empty<byte>());
         TextAsVideo = Path.Combine(Directory, "bad", "notes.mp4");
         File.WriteAllText(TextAsVideo, "This is a text file with a video extension.\n");
+        Truncated = Path.Combine(Directory, "bad", "truncated.mp4");
+        byte[] whole = File.ReadAllBytes(Short);
+        File.WriteAllBytes(Truncated, whole[..(whole.Length / 2)]);
         Missing = Path.Combine(Directory, "bad", "missing.mp4");
         Folder = Path.Combine(Directory, "bad", "folder.mp4");
         System.IO.Directory.CreateDirectory(Folder);
@@ -44,6 +47,7 @@ public sealed class VideoClips : IDisposable
     public string Long { get; } = "";
     public string Empty { get; } = "";
     public string TextAsVideo { get; } = "";
+    public string Truncated { get; } = "";
     public string Missing { get; } = "";
     public string Folder { get; } = "";
 
@@ -56,16 +60,15 @@ public sealed class VideoClips : IDisposable
         catch (IOException) { } // a reader may still hold a file on some platforms; the OS cleans temp later
     }
 
-    private static void MakeClip(string source, string destination, string options, bool inputOptions = false)
+    private static void MakeClip(string source, string destination, string inputOptions, string outputOptions)
     {
         if (!HaveFfmpeg)
         {
             File.Copy(source, destination);
             return;
         }
-        string input = inputOptions ? $"{options} -i \"{source}\"" : $"-i \"{source}\" {options}";
         var start = new ProcessStartInfo("ffmpeg",
-            $"-hide_banner -loglevel error -y {input} -an -c:v libx264 -preset veryfast -pix_fmt yuv420p \"{destination}\"")
+            $"-hide_banner -loglevel error -y {inputOptions} -i \"{source}\" {outputOptions} -an -c:v libx264 -preset veryfast -pix_fmt yuv420p \"{destination}\"")
         { RedirectStandardError = true, UseShellExecute = false };
         using var process = Process.Start(start)!;
         string errors = process.StandardError.ReadToEnd();
