@@ -185,9 +185,7 @@ public sealed class InvokePersonDetectionCommand : PSCmdlet, IDisposable
 
     private void DetectInVideo(string videoPath)
     {
-        SessionCacheKey? cacheKey = File.Exists(videoPath)
-            ? new SessionCacheKey(VideoFileIdentity.Of(videoPath), CacheStage, _settings.CacheKey)
-            : null;
+        SessionCacheKey? cacheKey = CacheKeyFor(videoPath);
         if (cacheKey is not null && !Force && SessionCache.Shared.TryGet(cacheKey, out PersonDetectionResult? cached))
         {
             WriteVerbose($"Using the cached person detection of '{videoPath}' (Clear-MonoBiomechCache or -Force to redo it).");
@@ -237,6 +235,21 @@ public sealed class InvokePersonDetectionCommand : PSCmdlet, IDisposable
         finally
         {
             WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    /// <summary>The cache key of the file as it is now; null when there is no file (the engine then reports why).</summary>
+    private SessionCacheKey? CacheKeyFor(string videoPath)
+    {
+        try
+        {
+            return File.Exists(videoPath)
+                ? new SessionCacheKey(VideoFileIdentity.Of(videoPath), CacheStage, _settings.CacheKey)
+                : null;
+        }
+        catch (IOException)
+        {
+            return null; // removed between the two checks
         }
     }
 
