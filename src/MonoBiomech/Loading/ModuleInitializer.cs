@@ -13,15 +13,14 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 {
     private const string EngineAssemblyName = "MonoBiomech.Engine";
 
-    // OnImport runs once per Import-Module (every runspace); hook the default context only once per process.
+    // OnImport/OnRemove run for every Import-Module/Remove-Module (each runspace); the default context is hooked
+    // while at least one runspace has the module imported.
     private static int s_importCount;
 
     internal static string ModuleDirectory { get; } = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
 
     private static readonly Lazy<ModuleLoadContext> s_loadContext = new(() =>
         new ModuleLoadContext(Path.Combine(ModuleDirectory, "Dependencies")));
-
-    internal static ModuleLoadContext LoadContext => s_loadContext.Value;
 
     public void OnImport()
     {

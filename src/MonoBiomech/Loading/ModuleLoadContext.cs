@@ -22,10 +22,6 @@ internal sealed class ModuleLoadContext : AssemblyLoadContext
         _nativeDirectory = Path.Combine(dependencyDirectory, "runtimes", CurrentRuntimeIdentifier(), "native");
     }
 
-    public string DependencyDirectory => _dependencyDirectory;
-
-    public string NativeDirectory => _nativeDirectory;
-
     protected override Assembly? Load(AssemblyName assemblyName)
     {
         // Anything not shipped in Dependencies/ (the framework itself) comes from the default context.
