@@ -8,9 +8,10 @@ namespace MonoBiomech.Tests;
 /// </summary>
 public static class SharedData
 {
-    public static string? Directory { get; } = Locate();
-
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    // Initialised after RepositoryRoot, which Locate reads (static initialisers run in declaration order).
+    public static string? Directory { get; } = Locate();
 
     /// <summary>The full path of a file in shared/data; only call it from a test marked <see cref="SharedDataFactAttribute"/>.</summary>
     public static string DataFile(string name) =>
