@@ -29,13 +29,45 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     private readonly float _nmsIouThreshold;
     private readonly HOGDescriptor _hog = new();
     private readonly BackgroundSubtractorMOG2 _background = BackgroundSubtractorMOG2.Create(history: 300, varThreshold: 16, detectShadows: true);
+    /// <summary>How long motion fragments are remembered when grouping them into one person.</summary>
+    private const double MotionMemorySeconds = 0.5;
+    /// <summary>History value that marks "moved within the memory".</summary>
+    private const double MemoryThreshold = 0.05;
+    /// <summary>The box of a motion cluster spans the fragments of the last this many seconds.</summary>
+    private const double RecentSeconds = 0.1;
+
+    /// <summary>Largest vertical gap, in heights of the taller fragment, across which two motion fragments are one person.</summary>
+    internal const float MaxStackGapInHeights = 0.75f;
+    /// <summary>Largest horizontal gap, in heights of the taller fragment, across which two motion fragments are one person (a leg stepping out).</summary>
+    internal const float MaxSideGapInHeights = 0.35f;
+    /// <summary>A motion fragment at least this much taller than wide looks like a whole upright person.</summary>
+    internal const float UprightAspect = 1.8f;
+    /// <summary>Motion clusters larger than this fraction of the frame are lighting or camera changes, not people.</summary>
+    private const double MaxClusterAreaFraction = 0.45;
+    /// <summary>Height/width above which a merged box is no longer one person.</summary>
+    internal const float MaxPersonAspect = 4.5f;
+    /// <summary>HOG is the expensive cue; it runs on every n-th call and the tracks carry its boxes in between.</summary>
+    private const int HogEveryFrames = 3;
+
+    /// <summary>Time over which the background model forgets: a person standing still this long becomes background.</summary>
+    private const double BackgroundMemorySeconds = 4.0;
+
+    private readonly double _backgroundLearningRate;
+    private readonly double _historyDecayPerCall;
+    private int _framesSeen;
+    private List<ScoredBox> _recentHog = []; // HOG boxes of the last HOG frame, in original pixels
+    private int _historyFrames;
     private readonly Mat _working = new(), _motionImage = new(), _foreground = new(), _clusters = new();
+    private readonly Mat _history = new(), _foregroundFloat = new(), _remembered = new(), _rememberedMask = new(), _recentFloat = new(), _recent = new();
     private readonly Mat _labels = new(), _stats = new(), _centroids = new();
     private readonly Mat _openKernel = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(3, 3));
     private Mat? _mergeKernel;
 
-    public DefaultPersonDetector(int workingSizePixels, float scoreThreshold, float nmsIouThreshold)
+    /// <param name="callsPerSecond">How often Detect is called per second of video (frame rate / detection interval); motion memory is timed by it.</param>
+    public DefaultPersonDetector(int workingSizePixels, float scoreThreshold, float nmsIouThreshold, double callsPerSecond)
     {
+        _backgroundLearningRate = Math.Min(0.5, 1.0 / (BackgroundMemorySeconds * callsPerSecond));
+        _historyDecayPerCall = Math.Pow(MemoryThreshold, 1.0 / Math.Max(1, MotionMemorySeconds * callsPerSecond));
         _workingSizePixels = workingSizePixels;
         _scoreThreshold = scoreThreshold;
         _nmsIouThreshold = nmsIouThreshold;
@@ -53,7 +85,10 @@ internal sealed class DefaultPersonDetector : IPersonDetector
 
         bool motionUsable = UpdateForeground();
         var candidates = new List<ScoredBox>();
-        var hogBoxes = DetectHog(workingScale);
+        bool hogFrame = _framesSeen++ % HogEveryFrames == 0;
+        if (hogFrame)
+            _recentHog = DetectHog(workingScale);
+        var hogBoxes = hogFrame ? _recentHog : [];
         var clusters = motionUsable ? MotionClusters(motionScale) : [];
         foreach (var hog in hogBoxes)
         {
@@ -91,61 +126,135 @@ internal sealed class DefaultPersonDetector : IPersonDetector
         return boxes;
     }
 
-    /// <summary>Updates the background model; false when the frame changed as a whole and motion says nothing about people.</summary>
+    /// <summary>
+    /// Updates the background model and the motion history (1 where foreground now, decaying over
+    /// <see cref="MotionMemorySeconds"/>); false when the frame changed as a whole and motion says nothing about people.
+    /// </summary>
     private bool UpdateForeground()
     {
-        _background.Apply(_motionImage, _foreground);
+        // A fixed, slow learning rate (instead of MOG2's fast start) keeps a subject who is nearly still at the start
+        // in the foreground as soon as he moves at all.
+        _background.Apply(_motionImage, _foreground, _backgroundLearningRate);
         Cv2.Threshold(_foreground, _foreground, 200, 255, ThresholdTypes.Binary); // drop shadows (127)
         Cv2.MorphologyEx(_foreground, _foreground, MorphTypes.Open, _openKernel);
         double fraction = Cv2.CountNonZero(_foreground) / (double)(_foreground.Rows * _foreground.Cols);
-        return fraction < GlobalChangeForegroundFraction;
+        if (fraction >= GlobalChangeForegroundFraction)
+        {
+            _historyFrames = 0; // what moved before the change is no longer comparable
+            return false;
+        }
+        if (_history.Empty() || _history.Size() != _foreground.Size())
+            _history.Create(_foreground.Size(), MatType.CV_32FC1);
+        if (_historyFrames == 0)
+            _history.SetTo(Scalar.All(0));
+        _historyFrames++;
+        Cv2.Multiply(_history, Scalar.All(_historyDecayPerCall), _history);
+        _foreground.ConvertTo(_foregroundFloat, MatType.CV_32FC1, 1 / 255.0);
+        Cv2.Max(_history, _foregroundFloat, _history);
+        return true;
     }
 
     private double ForegroundFraction(in ScoredBox box, double motionScale)
     {
-        var rect = ToRect(box, motionScale, _foreground.Size());
+        var rect = ToRect(box, motionScale, _recent.Size());
         if (rect.Width <= 0 || rect.Height <= 0)
             return 0;
-        using var roi = new Mat(_foreground, rect);
+        using var roi = new Mat(_recent, rect);
         return Cv2.CountNonZero(roi) / (double)(rect.Width * rect.Height);
     }
 
-    /// <summary>Foreground blobs merged (by dilation) into clusters the size of a person's limbs-apart silhouette.</summary>
+    /// <summary>
+    /// Person candidates from motion. A moving person shows up as fragments (a swinging arm, a stepping leg); the
+    /// fragments of the last <see cref="MotionMemorySeconds"/> are grouped (dilated motion history), and each group's
+    /// box spans the fragments of the last few frames, i.e. the whole moving body rather than one limb.
+    /// </summary>
     private List<ScoredBox> MotionClusters(double motionScale)
     {
-        int kernelSide = Math.Max(3, Math.Max(_foreground.Rows, _foreground.Cols) / 16) | 1;
+        Cv2.Threshold(_history, _remembered, MemoryThreshold, 255, ThresholdTypes.Binary);
+        _remembered.ConvertTo(_rememberedMask, MatType.CV_8UC1);
+        Cv2.Threshold(_history, _recentFloat, Math.Pow(MemoryThreshold, RecentSeconds / MotionMemorySeconds), 255, ThresholdTypes.Binary);
+        _recentFloat.ConvertTo(_recent, MatType.CV_8UC1);
+
+        int kernelSide = Math.Max(3, Math.Max(_foreground.Rows, _foreground.Cols) / 24) | 1;
         if (_mergeKernel is null || _mergeKernel.Rows != kernelSide)
         {
             _mergeKernel?.Dispose();
             _mergeKernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(kernelSide, kernelSide));
         }
-        Cv2.Dilate(_foreground, _clusters, _mergeKernel);
+        Cv2.Dilate(_rememberedMask, _clusters, _mergeKernel);
         int count = Cv2.ConnectedComponentsWithStats(_clusters, _labels, _stats, _centroids);
         double imageArea = _foreground.Rows * _foreground.Cols;
         var result = new List<ScoredBox>();
         for (int label = 1; label < count; label++)
         {
-            var rect = new Rect(_stats.At<int>(label, 0), _stats.At<int>(label, 1), _stats.At<int>(label, 2), _stats.At<int>(label, 3));
-            // Undo the dilation margin, then count the real foreground inside.
-            int margin = kernelSide / 2;
-            rect = new Rect(rect.X + margin, rect.Y + margin, Math.Max(1, rect.Width - 2 * margin), Math.Max(1, rect.Height - 2 * margin))
-                .Intersect(new Rect(0, 0, _foreground.Cols, _foreground.Rows));
-            if (rect.Width <= 0 || rect.Height <= 0)
+            var clusterRect = new Rect(_stats.At<int>(label, 0), _stats.At<int>(label, 1), _stats.At<int>(label, 2), _stats.At<int>(label, 3));
+            using var clusterLabels = new Mat(_labels, clusterRect);
+            using var recentInCluster = new Mat(_recent, clusterRect);
+            using var inCluster = new Mat();
+            Cv2.Compare(clusterLabels, Scalar.All(label), inCluster, CmpTypes.EQ);
+            Cv2.BitwiseAnd(inCluster, recentInCluster, inCluster);
+            double recentPixels = Cv2.CountNonZero(inCluster);
+            if (recentPixels / imageArea < MinClusterForegroundFraction)
                 continue;
-            double foregroundPixels;
-            using (var roi = new Mat(_foreground, rect))
-                foregroundPixels = Cv2.CountNonZero(roi);
-            double massFraction = foregroundPixels / imageArea;
-            if (massFraction < MinClusterForegroundFraction)
-                continue;
+            var extent = Cv2.BoundingRect(inCluster);
+            var rect = new Rect(clusterRect.X + extent.X, clusterRect.Y + extent.Y, extent.Width, extent.Height);
             double aspect = rect.Height / (double)rect.Width;
-            if (aspect < 0.4 || aspect > 6)
+            if (aspect < 0.4 || aspect > 6 || rect.Width * rect.Height > MaxClusterAreaFraction * imageArea)
                 continue;
-            float score = (float)Math.Min(0.85, 0.45 + 20 * massFraction);
+            float score = (float)Math.Min(0.85, 0.5 + 10 * recentPixels / imageArea);
             result.Add(new ScoredBox((float)(rect.X / motionScale), (float)(rect.Y / motionScale),
                 (float)(rect.Width / motionScale), (float)(rect.Height / motionScale), score, 0));
         }
-        return result;
+        return MergeStackedFragments(result, _recentHog);
+    }
+
+    /// <summary>
+    /// A person who stands still but swings an arm and a leg moves in two places, one above the other. Clusters that
+    /// overlap horizontally and are separated vertically by less than <see cref="MaxStackGapInHeights"/> of the taller
+    /// one are merged, as long as the union keeps a person's shape (height/width ≤ <see cref="MaxPersonAspect"/>).
+    /// A cluster that a recent HOG hit of its own size covers is a whole person already and is never merged.
+    /// </summary>
+    internal static List<ScoredBox> MergeStackedFragments(List<ScoredBox> clusters, IReadOnlyList<ScoredBox> people)
+    {
+        bool merged = true;
+        while (merged)
+        {
+            merged = false;
+            for (int i = 0; i < clusters.Count && !merged; i++)
+            {
+                for (int j = i + 1; j < clusters.Count && !merged; j++)
+                {
+                    var (a, b) = (clusters[i], clusters[j]);
+                    if (IsWholePerson(a, people) || IsWholePerson(b, people)
+                        || (a.Height >= UprightAspect * a.Width && b.Height >= UprightAspect * b.Width))
+                        continue; // two upright shapes are two people, one behind the other
+                    float tallest = Math.Max(a.Height, b.Height);
+                    float gapX = Math.Max(a.X, b.X) - Math.Min(a.X + a.Width, b.X + b.Width);
+                    if (gapX > MaxSideGapInHeights * tallest)
+                        continue;
+                    float gapY = Math.Max(a.Y, b.Y) - Math.Min(a.Y + a.Height, b.Y + b.Height);
+                    if (gapY > MaxStackGapInHeights * tallest)
+                        continue;
+                    float x1 = Math.Min(a.X, b.X), y1 = Math.Min(a.Y, b.Y);
+                    float x2 = Math.Max(a.X + a.Width, b.X + b.Width), y2 = Math.Max(a.Y + a.Height, b.Y + b.Height);
+                    if ((y2 - y1) / (x2 - x1) > MaxPersonAspect)
+                        continue;
+                    clusters[i] = new ScoredBox(x1, y1, x2 - x1, y2 - y1, Math.Max(a.Score, b.Score), 0);
+                    clusters.RemoveAt(j);
+                    merged = true;
+                }
+            }
+        }
+        return clusters;
+    }
+
+    /// <summary>True when a HOG person box of about the cluster's height covers most of the cluster.</summary>
+    private static bool IsWholePerson(in ScoredBox cluster, IReadOnlyList<ScoredBox> people)
+    {
+        foreach (var person in people)
+            if (person.Height <= 1.5f * cluster.Height && Contains(person, cluster, 0.6f))
+                return true;
+        return false;
     }
 
     private static Rect ToRect(in ScoredBox box, double scale, Size bounds) =>
@@ -165,6 +274,7 @@ internal sealed class DefaultPersonDetector : IPersonDetector
         _hog.Dispose();
         _background.Dispose();
         _working.Dispose(); _motionImage.Dispose(); _foreground.Dispose(); _clusters.Dispose();
+        _history.Dispose(); _foregroundFloat.Dispose(); _remembered.Dispose(); _rememberedMask.Dispose(); _recentFloat.Dispose(); _recent.Dispose();
         _labels.Dispose(); _stats.Dispose(); _centroids.Dispose();
         _openKernel.Dispose();
         _mergeKernel?.Dispose();

@@ -130,9 +130,10 @@ internal sealed class OnnxDetectorModel : IDisposable
         {
             int[] dims = outputs.First().Value.Dimensions;
             bool channelsFirst;
-            if (IsAttributeCount(dims[1]) && (dims[2] < 0 || dims[2] > dims[1]))
+            // The Ultralytics export is [1, 4+C, N]; [1, N, 4+C] only when the middle axis cannot be 4+C.
+            if (IsAttributeCount(dims[1]))
                 channelsFirst = true;
-            else if (IsAttributeCount(dims[2]) && (dims[1] < 0 || dims[1] > dims[2]))
+            else if (IsAttributeCount(dims[2]))
                 channelsFirst = false;
             else
                 throw Unknown("the output's box/class axis cannot be told from its candidate axis");

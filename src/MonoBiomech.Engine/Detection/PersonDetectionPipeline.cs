@@ -29,7 +29,7 @@ public static class PersonDetectionPipeline
         cancellationToken.ThrowIfCancellationRequested();
         var stopwatch = Stopwatch.StartNew();
         using var reader = VideoReader.Open(videoPath);
-        using var detector = CreateDetector(settings);
+        using var detector = CreateDetector(settings, reader.Info.FramesPerSecond);
         var info = reader.Info;
 
         int maxGapFrames = Math.Max(1, (int)Math.Round(settings.MaxTrackGapSeconds * info.FramesPerSecond));
@@ -98,13 +98,14 @@ public static class PersonDetectionPipeline
     }
 
     /// <summary>A fresh per-video detector for the settings; ONNX networks come from the process-wide cache.</summary>
-    public static IPersonDetector CreateDetector(PersonDetectionSettings settings)
+    /// <param name="framesPerSecond">Frame rate of the video the detector will see (the default detector's motion memory is timed by it and the detection interval).</param>
+    public static IPersonDetector CreateDetector(PersonDetectionSettings settings, double framesPerSecond = 30)
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         return settings.Detector switch
         {
-            DetectorKind.Default => new DefaultPersonDetector(settings.DefaultDetectorWorkingSizePixels, settings.ScoreThreshold, settings.NmsIouThreshold),
+            DetectorKind.Default => new DefaultPersonDetector(settings.DefaultDetectorWorkingSizePixels, settings.ScoreThreshold, settings.NmsIouThreshold, framesPerSecond / settings.DetectionInterval),
             DetectorKind.Onnx => new OnnxPersonDetector(
                 OnnxDetectorModelCache.Get(settings.OnnxModelPath!, settings.EffectiveIntraOpThreads, GraphOptimizationLevel.ORT_ENABLE_ALL),
                 settings.ScoreThreshold, settings.NmsIouThreshold),

@@ -58,7 +58,7 @@ public sealed record PersonDetectionSettings
     public double MaxTrackGapSeconds { get; init; } = 1.0;
 
     /// <summary>Longer side (pixels) the default detector scales frames down to before detecting.</summary>
-    public int DefaultDetectorWorkingSizePixels { get; init; } = 480;
+    public int DefaultDetectorWorkingSizePixels { get; init; } = 640;
 
     /// <summary>
     /// A stable string of every setting that changes results (and the model file's identity), for result caches.

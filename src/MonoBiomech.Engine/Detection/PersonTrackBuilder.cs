@@ -12,7 +12,7 @@ internal sealed class PersonTrackBuilder
     /// <summary>Below this IoU a pair needs the centre-distance gate to match.</summary>
     private const float MinMatchingIou = 0.1f;
     /// <summary>Heights of two boxes of one person differ at most by this ratio between observations.</summary>
-    private const float MinHeightRatio = 0.5f;
+    private const float MinHeightRatio = 0.6f;
     private const float VelocitySmoothing = 0.6f;
 
     private readonly int _maxGapFrames;
