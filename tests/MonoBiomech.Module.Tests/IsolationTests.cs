@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.Loader;
+using MonoBiomech.Engine.Tests.TestSupport;
 
 namespace MonoBiomech.Module.Tests;
 
@@ -71,17 +72,21 @@ public sealed class IsolationTests
             $ort = $context.LoadFromAssemblyName([Reflection.AssemblyName]::new('Microsoft.ML.OnnxRuntime'))
             $session = $ort.GetType('Microsoft.ML.OnnxRuntime.InferenceSession', $true)::new([byte[]]$model)
             $tensorType = $ort.GetType('Microsoft.ML.OnnxRuntime.Tensors.DenseTensor`1', $true).MakeGenericType([float])
-            $tensor = $tensorType::new([float[]](1, 2, 3), [int[]](1, 3), $false)
+            $tensor = $tensorType::new([float[]](1, 2, 3, 4), [int[]](1, 4), $false)
             $namedValue = $ort.GetType('Microsoft.ML.OnnxRuntime.NamedOnnxValue', $true)
             $inputs = [System.Collections.Generic.List`1].MakeGenericType($namedValue)::new()
             $inputs.Add($namedValue::CreateFromTensor[float]('X', $tensor))
             $outputs = $session.Run($inputs)
             , [float[]]@($outputs[0].AsEnumerable[float]())
             $outputs.Dispose(); $session.Dispose()
-            """, new Dictionary<string, object?> { ["model"] = TinyOnnxModel.AddBias() });
+            """, new Dictionary<string, object?> { ["model"] = OnnxModelWriter.MatMulAdd() });
 
         Assert.Equal("4.13.0", results[1].BaseObject);
-        Assert.Equal(new[] { 11f, 22f, 33f }, (float[])results[2].BaseObject);
+        // MatMulAdd: Y = X·W + B with W[i,j] = 0.5 (3i + j) and B = (1, 2, 3)
+        float[] x = { 1, 2, 3, 4 };
+        float[] expected = Enumerable.Range(0, 3)
+            .Select(j => Enumerable.Range(0, 4).Sum(i => x[i] * 0.5f * (3 * i + j)) + (j + 1)).ToArray();
+        Assert.Equal(expected, (float[])results[2].BaseObject);
         string natives = Path.Combine(HostedModule.ModuleDirectory, "Dependencies", "runtimes", "linux-x64", "native");
         string maps = File.ReadAllText("/proc/self/maps");
         Assert.Contains(Path.Combine(natives, "libOpenCvSharpExtern.so"), maps);

@@ -195,8 +195,8 @@ public sealed class PersonDetectionCmdletTests(VideoClips clips, Xunit.Abstracti
     [SharedDataFact]
     public void AModelThatIsNotADetectorIsReportedAsAnUnknownLayout()
     {
-        string model = Path.Combine(clips.Directory, "add_bias.onnx");
-        File.WriteAllBytes(model, TinyOnnxModel.AddBias());
+        string model = Path.Combine(clips.Directory, "matmul_add.onnx");
+        File.WriteAllBytes(model, MonoBiomech.Engine.Tests.TestSupport.OnnxModelWriter.MatMulAdd());
         using var host = HostedModule.Import();
         var error = TerminatingError(host, ps => ps.AddCommand("Invoke-PersonDetection")
             .AddParameter("LiteralPath", clips.Short).AddParameter("ModelPath", model));
