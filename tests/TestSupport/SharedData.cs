@@ -8,9 +8,9 @@ namespace MonoBiomech.Tests;
 /// </summary>
 public static class SharedData
 {
-    // Declared first: static initialisers run in textual order and Locate() reads it.
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    // Initialised after RepositoryRoot, which Locate reads (static initialisers run in declaration order).
     public static string? Directory { get; } = Locate();
 
     /// <summary>The full path of a file in shared/data; only call it from a test marked <see cref="SharedDataFactAttribute"/>.</summary>

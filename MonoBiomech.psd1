@@ -1,0 +1,28 @@
+@{
+    RootModule           = 'MonoBiomech.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = 'dd0fea4b-ea54-4d48-86e7-52e686d93b03'
+    Author               = 'MonoBiomech contributors'
+    CompanyName          = 'MonoBiomech'
+    Copyright            = '(c) MonoBiomech contributors.'
+    Description          = 'Biomechanics from ordinary single-camera videos on the CPU: person detection, 3D keypoints (MeTRAbs via ONNX Runtime) and a 40-DoF body model fit, exported as OpenSim .mot/.trc and CSV.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('MonoBiomech.format.ps1xml')
+    CmdletsToExport      = @(
+        'Invoke-PersonDetection'
+        'Get-MonoBiomechCache'
+        'Clear-MonoBiomechCache'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Biomechanics', 'PoseEstimation', 'OpenSim', 'Video', 'ONNX', 'MeTRAbs', 'Gait', 'Linux', 'PSEdition_Core')
+            LicenseUri   = 'https://github.com/monobiomech/MonoBiomech/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/monobiomech/MonoBiomech'
+            ReleaseNotes = '0.1.0: Invoke-PersonDetection (per-frame person boxes and the tracked subject), a session cache of stage results (Get-MonoBiomechCache, Clear-MonoBiomechCache).'
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+
+namespace MonoBiomech.Engine.Caching;
+
+/// <summary>
+/// Which version of a video file a cached result belongs to: the full path plus the size and last-write time,
+/// so that editing or replacing the file makes old entries miss without any explicit invalidation.
+/// </summary>
+public sealed record VideoFileIdentity(string FullPath, long LengthBytes, DateTime LastWriteTimeUtc)
+{
+    /// <summary>Reads the identity of the file as it is now.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static VideoFileIdentity Of(string path)
+    {
+        var file = new FileInfo(Path.GetFullPath(path));
+        if (!file.Exists)
+            throw new FileNotFoundException($"Cannot cache results for '{file.FullName}': the file does not exist.", file.FullName);
+        return new VideoFileIdentity(file.FullName, file.Length, file.LastWriteTimeUtc);
+    }
+}
+
+/// <summary>
+/// A cache key: the video version, the pipeline stage (for example "PersonDetection") and a settings key string
+/// that holds every setting that changes the stage's result.
+/// </summary>
+public sealed record SessionCacheKey(VideoFileIdentity Video, string Stage, string SettingsKey);
+
+/// <summary>One cached result with its key parts and when it was stored.</summary>
+public sealed class SessionCacheEntry
+{
+    internal SessionCacheEntry(SessionCacheKey key, object value, long approximateSizeBytes, DateTimeOffset createdUtc)
+    {
+        Key = key;
+        Value = value;
+        ApproximateSizeBytes = approximateSizeBytes;
+        CreatedUtc = createdUtc;
+    }
+
+    public SessionCacheKey Key { get; }
+    public string VideoPath => Key.Video.FullPath;
+    public string Stage => Key.Stage;
+    public string SettingsKey => Key.SettingsKey;
+    public object Value { get; }
+    /// <summary>The storing caller's estimate of the value's managed size, in bytes.</summary>
+    public long ApproximateSizeBytes { get; }
+    public DateTimeOffset CreatedUtc { get; }
+}
+
+/// <summary>
+/// Process-wide, thread-safe store of stage results (person detections now, poses and fits later) so that
+/// re-running a cmdlet on an unchanged video with the same settings returns at once.
+/// </summary>
+public sealed class SessionCache
+{
+    private readonly ConcurrentDictionary<SessionCacheKey, SessionCacheEntry> _entries = new();
+    private readonly TimeProvider _clock;
+
+    public SessionCache(TimeProvider? clock = null) => _clock = clock ?? TimeProvider.System;
+
+    /// <summary>The cache shared by everything in this process (all runspaces of a PowerShell session).</summary>
+    public static SessionCache Shared { get; } = new();
+
+    public int Count => _entries.Count;
+
+    /// <summary>Looks a result up; false when absent or when the stored value is not a <typeparamref name="T"/>.</summary>
+    public bool TryGet<T>(SessionCacheKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value) where T : class
+    {
+        if (_entries.TryGetValue(key, out var entry) && entry.Value is T typed)
+        {
+            value = typed;
+            return true;
+        }
+        value = null;
+        return false;
+    }
+
+    /// <summary>
+    /// Stores (or replaces) a result. Entries for older versions of the same file with the same stage and settings
+    /// are dropped, since they can never be hit again.
+    /// </summary>
+    public SessionCacheEntry Set(SessionCacheKey key, object value, long approximateSizeBytes)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var entry = new SessionCacheEntry(key, value, approximateSizeBytes, _clock.GetUtcNow());
+        _entries[key] = entry;
+        foreach (var stale in _entries.Keys)
+        {
+            if (stale.Video != key.Video && stale.Stage == key.Stage && stale.SettingsKey == key.SettingsKey
+                && string.Equals(stale.Video.FullPath, key.Video.FullPath, StringComparison.Ordinal))
+                _entries.TryRemove(stale, out _);
+        }
+        return entry;
+    }
+
+    /// <summary>A snapshot of the entries, oldest first.</summary>
+    public IReadOnlyList<SessionCacheEntry> Entries() =>
+        _entries.Values.OrderBy(e => e.CreatedUtc).ThenBy(e => e.VideoPath, StringComparer.Ordinal).ToList();
+
+    /// <summary>Removes one entry; true if it was present.</summary>
+    public bool Remove(SessionCacheEntry entry) =>
+        _entries.TryRemove(new KeyValuePair<SessionCacheKey, SessionCacheEntry>(entry.Key, entry));
+
+    /// <summary>Removes every entry; returns how many there were.</summary>
+    public int Clear()
+    {
+        int removed = 0;
+        foreach (var key in _entries.Keys)
+            if (_entries.TryRemove(key, out _))
+                removed++;
+        return removed;
+    }
+}

@@ -1,0 +1,169 @@
+using OpenCvSharp;
+
+namespace MonoBiomech.Engine.Video;
+
+/// <summary>
+/// Streams the frames of a video file in decoding order through OpenCV's FFmpeg backend. Frames are decoded into a
+/// caller-owned <see cref="Mat"/>, so memory does not grow with the video's length. Rotation metadata is honoured
+/// (frames come out as displayed). Not thread-safe; one reader per video and thread.
+/// </summary>
+public sealed class VideoReader : IDisposable
+{
+    private readonly VideoCapture _capture;
+    private Mat? _firstFrame;              // decoded by Open to prove the file decodes; handed out by the first read
+    private double _firstFramePositionMilliseconds;
+    private double _lastTimestampSeconds = double.NegativeInfinity;
+    private bool _ended;
+
+    private VideoReader(VideoCapture capture, Mat firstFrame, double firstFramePositionMilliseconds, VideoInfo info)
+    {
+        _capture = capture;
+        _firstFrame = firstFrame;
+        _firstFramePositionMilliseconds = firstFramePositionMilliseconds;
+        Info = info;
+    }
+
+    public VideoInfo Info { get; }
+
+    /// <summary>Frames handed out so far.</summary>
+    public int FramesDecoded { get; private set; }
+
+    /// <summary>True once a read has returned false.</summary>
+    public bool IsAtEnd => _ended;
+
+    /// <summary>
+    /// True when the stream ended before the frame count the container announced, which is what a truncated or
+    /// damaged file looks like. Only meaningful once <see cref="IsAtEnd"/> is true.
+    /// </summary>
+    public bool EndedEarly => _ended && Info.FrameCount > 0 && FramesDecoded < Info.FrameCount;
+
+    /// <summary>Opens a video and decodes its first frame.</summary>
+    /// <exception cref="VideoReadException">The path is missing, a directory, empty, not a video, or no frame decodes.</exception>
+    public static VideoReader Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string fullPath = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(fullPath))
+            throw new VideoReadException(path, VideoReadFailure.IsDirectory, $"'{fullPath}' is a directory, not a video file.");
+        var file = new FileInfo(fullPath);
+        if (!file.Exists)
+            throw new VideoReadException(path, VideoReadFailure.NotFound, $"Video file '{fullPath}' does not exist.");
+        if (file.Length == 0)
+            throw new VideoReadException(path, VideoReadFailure.Empty, $"Video file '{fullPath}' is empty (0 bytes).");
+
+        bool hasContainerSignature = VideoContainerSignature.IsKnownContainer(fullPath);
+        VideoReadException Undecodable(string what) => hasContainerSignature
+            ? new VideoReadException(path, VideoReadFailure.TruncatedOrCorrupt,
+                $"Video file '{fullPath}' looks like a video container but {what}; it is probably truncated or damaged.")
+            : new VideoReadException(path, VideoReadFailure.NotAVideo,
+                $"'{fullPath}' is not a video file the decoder understands ({what}).");
+
+        var capture = new VideoCapture();
+        var firstFrame = new Mat();
+        try
+        {
+            if (!capture.Open(fullPath, VideoCaptureAPIs.FFMPEG) || !capture.IsOpened())
+                throw Undecodable("the decoder cannot open it");
+            capture.Set(VideoCaptureProperties.OrientationAuto, 1);
+            if (!capture.Read(firstFrame) || firstFrame.Empty())
+                throw Undecodable("no frame can be decoded");
+            double framesPerSecond = capture.Fps;
+            if (!(framesPerSecond > 0) || double.IsInfinity(framesPerSecond))
+                throw Undecodable("it reports no frame rate");
+            double positionMilliseconds = capture.Get(VideoCaptureProperties.PosMsec);
+
+            // OpenCV reports the display-matrix angle counter-clockwise; the phone "rotate" tag is clockwise.
+            int counterClockwise = (int)Math.Round(capture.Get(VideoCaptureProperties.OrientationMeta));
+            int rotationDegrees = ((360 - counterClockwise % 360) % 360 + 360) % 360;
+            var info = new VideoInfo(
+                fullPath,
+                FrameCount: Math.Max(0, capture.FrameCount),
+                FramesPerSecond: framesPerSecond,
+                WidthPixels: firstFrame.Cols,      // the decoded frame is already rotated as displayed
+                HeightPixels: firstFrame.Rows,
+                RotationDegrees: rotationDegrees,
+                Codec: capture.FourCC.Trim('\0', ' '));
+            return new VideoReader(capture, firstFrame, positionMilliseconds, info);
+        }
+        catch
+        {
+            firstFrame.Dispose();
+            capture.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Decodes the next frame (BGR, 8 bits per channel) into <paramref name="destination"/>, reusing its buffer.
+    /// Returns false at the end of the stream (or where a damaged stream stops decoding).
+    /// </summary>
+    public bool TryReadFrame(Mat destination, out VideoFrameStamp stamp)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        stamp = default;
+        if (_ended)
+            return false;
+        double positionMilliseconds;
+        if (_firstFrame is not null)
+        {
+            _firstFrame.CopyTo(destination);
+            _firstFrame.Dispose();
+            _firstFrame = null;
+            positionMilliseconds = _firstFramePositionMilliseconds;
+        }
+        else
+        {
+            if (!_capture.Read(destination) || destination.Empty())
+            {
+                _ended = true;
+                return false;
+            }
+            positionMilliseconds = _capture.Get(VideoCaptureProperties.PosMsec);
+        }
+        int index = FramesDecoded++;
+        double timestamp = ChooseTimestampSeconds(index, positionMilliseconds);
+        _lastTimestampSeconds = timestamp;
+        stamp = new VideoFrameStamp(index, timestamp);
+        return true;
+    }
+
+    // The stream position is used while it behaves (finite, strictly increasing); otherwise index / fps.
+    private double ChooseTimestampSeconds(int index, double positionMilliseconds)
+    {
+        double fromStream = positionMilliseconds / 1000.0;
+        bool reliable = double.IsFinite(fromStream) && fromStream >= 0
+            && (index == 0 ? fromStream < 1.0 / Info.FramesPerSecond : fromStream > _lastTimestampSeconds);
+        return reliable ? fromStream : index / Info.FramesPerSecond;
+    }
+
+    public void Dispose()
+    {
+        _firstFrame?.Dispose();
+        _firstFrame = null;
+        _capture.Dispose();
+    }
+}
+
+/// <summary>Recognises the first bytes of common video containers, to tell a damaged video from a file that is no video at all.</summary>
+internal static class VideoContainerSignature
+{
+    public static bool IsKnownContainer(string path)
+    {
+        Span<byte> head = stackalloc byte[12];
+        int read;
+        using (var stream = File.OpenRead(path))
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return IsKnownContainer(head[..read]);
+    }
+
+    public static bool IsKnownContainer(ReadOnlySpan<byte> head)
+    {
+        static bool At(ReadOnlySpan<byte> h, int offset, string ascii) =>
+            h.Length >= offset + ascii.Length && h.Slice(offset, ascii.Length).SequenceEqual(System.Text.Encoding.ASCII.GetBytes(ascii));
+        return At(head, 4, "ftyp") || At(head, 4, "moov") || At(head, 4, "mdat") || At(head, 4, "free") || At(head, 4, "wide") // MP4 / MOV
+            || (head.Length >= 4 && head[0] == 0x1A && head[1] == 0x45 && head[2] == 0xDF && head[3] == 0xA3)                 // Matroska / WebM
+            || (At(head, 0, "RIFF") && At(head, 8, "AVI "))
+            || At(head, 0, "OggS") || At(head, 0, "FLV")
+            || (head.Length >= 4 && head[0] == 0 && head[1] == 0 && head[2] == 1 && (head[3] == 0xBA || head[3] == 0xB3)); // MPEG-PS / ES
+    }
+}

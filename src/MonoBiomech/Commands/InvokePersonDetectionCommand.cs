@@ -1,0 +1,317 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using MonoBiomech.Engine.Caching;
+using MonoBiomech.Engine.Detection;
+using MonoBiomech.Engine.Video;
+using EngineSubjectPolicy = MonoBiomech.Engine.Detection.SubjectPolicy;
+
+namespace MonoBiomech.Commands;
+
+/// <summary>
+/// Finds the people in each video, follows them over time and picks the subject; emits one
+/// <see cref="PersonDetectionResult"/> per video. Results are cached for the session by file version and settings.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "PersonDetection", DefaultParameterSetName = PathParameterSet)]
+[OutputType(typeof(PersonDetectionResult))]
+public sealed class InvokePersonDetectionCommand : PSCmdlet, IDisposable
+{
+    #region Members
+
+    private const string PathParameterSet = "Path";
+    private const string LiteralPathParameterSet = "LiteralPath";
+    internal const string CacheStage = "PersonDetection";
+
+    private CancellationTokenSource? _cancellation;
+    private PersonDetectionSettings _settings = new();
+    private int _videoNumber;
+
+    #endregion
+
+    #region Parameters
+
+    /// <summary>Video files to process; wildcards are expanded.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathParameterSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Video files taken exactly as written (no wildcards); FileInfo objects bind here through FullName.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathParameterSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Default (no model file needed) or Onnx (a YOLO-style detector given by -ModelPath).</summary>
+    [Parameter]
+    [ValidateSet(nameof(DetectorKind.Default), nameof(DetectorKind.Onnx))]
+    public string Detector { get; set; } = nameof(DetectorKind.Default);
+
+    /// <summary>The ONNX person detector file; implies -Detector Onnx.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ModelPath { get; set; }
+
+    /// <summary>Minimum detection score (0..1) for a person box to be kept.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public float ScoreThreshold { get; set; }
+
+    /// <summary>Run the detector on every k-th frame; a tracker follows the people in between.</summary>
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int DetectionInterval { get; set; }
+
+    /// <summary>How the subject is chosen among the people: LongestTracked, Largest or MostMoving.</summary>
+    [Parameter]
+    [ValidateSet(nameof(EngineSubjectPolicy.LongestTracked), nameof(EngineSubjectPolicy.Largest), nameof(EngineSubjectPolicy.MostMoving))]
+    public string SubjectPolicy { get; set; } = nameof(EngineSubjectPolicy.LongestTracked);
+
+    /// <summary>ONNX Runtime threads; 0 uses one per logical processor.</summary>
+    [Parameter]
+    [ValidateRange(0, 1024)]
+    public int ThreadCount { get; set; }
+
+    /// <summary>Ignore the session cache and detect again.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    #endregion
+
+    #region Methods
+
+    protected override void BeginProcessing()
+    {
+        _cancellation = new CancellationTokenSource();
+        _settings = BuildSettings();
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (string videoPath in ResolveVideoPaths())
+        {
+            if (_cancellation!.IsCancellationRequested)
+                return;
+            DetectInVideo(videoPath);
+        }
+    }
+
+    protected override void EndProcessing() => Dispose();
+
+    protected override void StopProcessing() => _cancellation?.Cancel();
+
+    public void Dispose()
+    {
+        _cancellation?.Dispose();
+        _cancellation = null;
+    }
+
+    private PersonDetectionSettings BuildSettings()
+    {
+        var bound = MyInvocation.BoundParameters;
+        var settings = new PersonDetectionSettings
+        {
+            Detector = ModelPath is not null && !bound.ContainsKey(nameof(Detector))
+                ? DetectorKind.Onnx
+                : Enum.Parse<DetectorKind>(Detector, ignoreCase: true),
+            SubjectPolicy = Enum.Parse<EngineSubjectPolicy>(SubjectPolicy, ignoreCase: true),
+            IntraOpThreads = ThreadCount,
+        };
+        if (bound.ContainsKey(nameof(ScoreThreshold)))
+            settings = settings with { ScoreThreshold = ScoreThreshold };
+        if (bound.ContainsKey(nameof(DetectionInterval)))
+            settings = settings with { DetectionInterval = DetectionInterval };
+
+        if (settings.Detector == DetectorKind.Onnx)
+        {
+            if (ModelPath is null)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException("-Detector Onnx needs -ModelPath, the ONNX person detector file."),
+                    "DetectorModelRequired", ErrorCategory.InvalidArgument, null));
+            }
+            // A missing model fails every video the same way, so it stops the command before any video is read.
+            string modelPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(ModelPath);
+            if (!File.Exists(modelPath))
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new FileNotFoundException($"The ONNX person detector '{modelPath}' does not exist.", modelPath),
+                    "DetectorModelNotFound", ErrorCategory.ObjectNotFound, modelPath));
+            }
+            settings = settings with { OnnxModelPath = modelPath };
+        }
+        return settings;
+    }
+
+    /// <summary>Provider paths of the inputs; one error per input that names nothing.</summary>
+    private IEnumerable<string> ResolveVideoPaths()
+    {
+        if (ParameterSetName == LiteralPathParameterSet)
+        {
+            // The engine reports missing files and directories, so literal paths need no check here.
+            foreach (string literal in LiteralPath)
+                yield return SessionState.Path.GetUnresolvedProviderPathFromPSPath(literal);
+            yield break;
+        }
+
+        foreach (string pattern in Path)
+        {
+            List<string> resolved;
+            try
+            {
+                resolved = GetResolvedProviderPathFromPSPath(pattern, out ProviderInfo provider).ToList();
+                if (!string.Equals(provider.Name, "FileSystem", StringComparison.Ordinal))
+                {
+                    WriteError(new ErrorRecord(
+                        new ArgumentException($"'{pattern}' is not a file system path."),
+                        "NotAFileSystemPath", ErrorCategory.InvalidArgument, pattern));
+                    continue;
+                }
+            }
+            catch (ItemNotFoundException e)
+            {
+                WriteError(new ErrorRecord(e, "VideoNotFound", ErrorCategory.ObjectNotFound, pattern));
+                continue;
+            }
+            if (resolved.Count == 0)
+            {
+                WriteError(new ErrorRecord(
+                    new FileNotFoundException($"No video matches '{pattern}'.", pattern),
+                    "VideoNotFound", ErrorCategory.ObjectNotFound, pattern));
+            }
+            foreach (string path in resolved)
+                yield return path;
+        }
+    }
+
+    private void DetectInVideo(string videoPath)
+    {
+        SessionCacheKey? cacheKey = CacheKeyFor(videoPath);
+        if (cacheKey is not null && !Force && SessionCache.Shared.TryGet(cacheKey, out PersonDetectionResult? cached))
+        {
+            WriteVerbose($"Using the cached person detection of '{videoPath}' (Clear-MonoBiomechCache or -Force to redo it).");
+            WriteObject(cached);
+            return;
+        }
+
+        int activityId = ++_videoNumber;
+        string activity = $"Person detection: {System.IO.Path.GetFileName(videoPath)}";
+        try
+        {
+            PersonDetectionResult result = RunWithProgress(videoPath, activityId, activity);
+            if (cacheKey is not null)
+                SessionCache.Shared.Set(cacheKey, result, EstimateSizeBytes(result));
+            WriteObject(result);
+        }
+        catch (OperationCanceledException) when (_cancellation!.IsCancellationRequested)
+        {
+            // Ctrl+C: PowerShell stops the pipeline after StopProcessing; nothing is written for this video.
+        }
+        catch (VideoReadException e)
+        {
+            (string id, ErrorCategory category) = e.Reason switch
+            {
+                VideoReadFailure.NotFound => ("VideoNotFound", ErrorCategory.ObjectNotFound),
+                VideoReadFailure.IsDirectory => ("PathIsDirectory", ErrorCategory.InvalidArgument),
+                VideoReadFailure.Empty => ("VideoEmpty", ErrorCategory.InvalidData),
+                VideoReadFailure.NotAVideo => ("NotAVideo", ErrorCategory.InvalidData),
+                VideoReadFailure.TruncatedOrCorrupt => ("VideoTruncated", ErrorCategory.InvalidData),
+                _ => ("VideoUnreadable", ErrorCategory.ReadError),
+            };
+            WriteError(new ErrorRecord(e, id, category, videoPath));
+        }
+        catch (UnknownModelLayoutException e)
+        {
+            // The same model would fail on every further video.
+            ThrowTerminatingError(new ErrorRecord(e, "UnknownDetectorLayout", ErrorCategory.InvalidData, e.ModelPath));
+        }
+        catch (DetectorModelLoadException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "DetectorModelUnreadable", ErrorCategory.InvalidData, e.ModelPath));
+        }
+        catch (IOException e)
+        {
+            WriteError(new ErrorRecord(e, "VideoReadFailed", ErrorCategory.ReadError, videoPath));
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    /// <summary>The cache key of the file as it is now; null when there is no file (the engine then reports why).</summary>
+    private SessionCacheKey? CacheKeyFor(string videoPath)
+    {
+        try
+        {
+            return File.Exists(videoPath)
+                ? new SessionCacheKey(VideoFileIdentity.Of(videoPath), CacheStage, _settings.CacheKey)
+                : null;
+        }
+        catch (IOException)
+        {
+            return null; // removed between the two checks
+        }
+    }
+
+    /// <summary>
+    /// Runs the engine on a worker thread and relays its progress here: WriteProgress may only be called from the
+    /// pipeline thread, while the engine reports from its own.
+    /// </summary>
+    private PersonDetectionResult RunWithProgress(string videoPath, int activityId, string activity)
+    {
+        CancellationToken token = _cancellation!.Token;
+        // not disposed: the engine thread may still report while a cancelled run winds down
+        var reports = new BlockingCollection<DetectionProgress>(boundedCapacity: 64);
+        var progress = new QueueingProgress(reports);
+        Task<PersonDetectionResult> work = Task.Run(() => PersonDetectionPipeline.Run(videoPath, _settings, progress, token), token);
+        work.ContinueWith(_ => reports.CompleteAdding(), TaskScheduler.Default);
+
+        try
+        {
+            // the engine already reports at most every 200 ms
+            foreach (DetectionProgress report in reports.GetConsumingEnumerable(token))
+                WriteProgress(DescribeProgress(activityId, activity, report));
+        }
+        catch (OperationCanceledException)
+        {
+            // Give the engine a moment to notice the token so no native work outlives the pipeline.
+            try { work.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
+            throw;
+        }
+        return work.GetAwaiter().GetResult();
+    }
+
+    private static ProgressRecord DescribeProgress(int activityId, string activity, DetectionProgress report)
+    {
+        string frames = report.FrameCount > 0 ? $"{report.FramesDone}/{report.FrameCount}" : report.FramesDone.ToString();
+        var record = new ProgressRecord(activityId, activity, $"{frames} frames, {report.FramesPerSecond:F1} frames/s");
+        if (report.FrameCount > 0)
+        {
+            record.PercentComplete = Math.Clamp(100 * report.FramesDone / report.FrameCount, 0, 100);
+            if (report.FramesPerSecond > 0)
+                record.SecondsRemaining = (int)Math.Ceiling(Math.Max(0, report.FrameCount - report.FramesDone) / report.FramesPerSecond);
+        }
+        return record;
+    }
+
+    /// <summary>Managed size estimate shown by Get-MonoBiomechCache: per-frame records plus boxes.</summary>
+    private static long EstimateSizeBytes(PersonDetectionResult result)
+    {
+        const int FrameRecordBytes = 64, BoxBytes = 48, ReferenceBytes = 8;
+        long boxes = result.Frames.Sum(f => (long)f.Boxes.Count) + result.Tracks.Sum(t => (long)t.Boxes.Count);
+        return result.Frames.Count * (FrameRecordBytes + ReferenceBytes) + boxes * BoxBytes
+               + result.SubjectBoxes.Count * (ReferenceBytes + BoxBytes);
+    }
+
+    #endregion
+
+    /// <summary>Queues reports for the pipeline thread; drops one when the queue is full rather than block the engine.</summary>
+    private sealed class QueueingProgress(BlockingCollection<DetectionProgress> queue) : IProgress<DetectionProgress>
+    {
+        public void Report(DetectionProgress value)
+        {
+            try { queue.TryAdd(value); }
+            catch (InvalidOperationException) { } // completed: the run is over
+        }
+    }
+}

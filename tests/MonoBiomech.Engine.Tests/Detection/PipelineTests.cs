@@ -1,0 +1,97 @@
+using MonoBiomech.Engine.Detection;
+using MonoBiomech.Engine.Tests.TestSupport;
+using MonoBiomech.Engine.Video;
+using OpenCvSharp;
+
+namespace MonoBiomech.Engine.Tests.Detection;
+
+public sealed class PipelineTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    /// <summary>Synthetic clip: a grey person-shaped blob walking right over a textured still background.</summary>
+    private string WriteWalkingBlob(int frames)
+    {
+        string path = _folder.File("blob.mp4");
+        using var writer = new VideoWriter(path, FourCC.MP4V, 30, new Size(320, 240));
+        using var background = new Mat(240, 320, MatType.CV_8UC3);
+        Cv2.Randu(background, Scalar.All(60), Scalar.All(110));
+        Cv2.GaussianBlur(background, background, new Size(5, 5), 0);
+        using var frame = new Mat();
+        for (int i = 0; i < frames; i++)
+        {
+            background.CopyTo(frame);
+            int x = 20 + 4 * i;
+            Cv2.Ellipse(frame, new Point(x + 15, 70), new Size(10, 12), 0, 0, 360, Scalar.All(220), -1);  // head
+            Cv2.Rectangle(frame, new Rect(x + 3, 82, 24, 60), Scalar.All(200), -1);                      // body
+            Cv2.Rectangle(frame, new Rect(x + 3 + (i % 6), 142, 8, 50), Scalar.All(190), -1);             // legs
+            Cv2.Rectangle(frame, new Rect(x + 19 - (i % 6), 142, 8, 50), Scalar.All(190), -1);
+            writer.Write(frame);
+        }
+        return path;
+    }
+
+    [Fact]
+    public void A_moving_person_shape_is_found_and_followed_with_detection_every_fifth_frame()
+    {
+        string clip = WriteWalkingBlob(60);
+        var progress = new List<DetectionProgress>();
+        var result = PersonDetectionPipeline.Run(clip, new PersonDetectionSettings { DetectionInterval = 5 },
+            new SynchronousProgress<DetectionProgress>(progress.Add), CancellationToken.None);
+        Assert.Equal(60, result.FramesDecoded);
+        Assert.False(result.VideoEndedEarly);
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => i % 5 == 0), result.Frames.Select(f => f.Detected));
+        Assert.Equal(60, progress[^1].FramesDone);
+        // Once the background model has seen it move, the subject box follows the blob's centre (x = 35 + 4 i).
+        var followed = Enumerable.Range(10, 50).Where(i => result.SubjectBoxes[i] is { } b && Math.Abs(b.CenterXPixels - (35 + 4 * i)) < 25).Count();
+        Assert.True(followed >= 40, $"subject box on the blob in {followed} of frames 10..59");
+    }
+
+    [Fact]
+    public void Cancellation_stops_the_run()
+    {
+        string clip = WriteWalkingBlob(60);
+        using var cancel = new CancellationTokenSource();
+        var progress = new SynchronousProgress<DetectionProgress>(_ => cancel.Cancel());
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            PersonDetectionPipeline.Run(clip, new PersonDetectionSettings(), progress, cancel.Token));
+        cancel.Dispose();
+        using var already = new CancellationTokenSource();
+        already.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => PersonDetectionPipeline.Run(clip, new PersonDetectionSettings(), null, already.Token));
+    }
+
+    [Fact]
+    public void Bad_settings_and_bad_videos_are_reported_before_any_work()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PersonDetectionSettings { DetectionInterval = 0 }.Validate());
+        Assert.Throws<ArgumentException>(() => new PersonDetectionSettings { Detector = DetectorKind.Onnx }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PersonDetectionSettings { ScoreThreshold = 1.5f }.Validate());
+        var e = Assert.Throws<VideoReadException>(() => PersonDetectionPipeline.Run(_folder.File("missing.mp4"), new PersonDetectionSettings(), null, CancellationToken.None));
+        Assert.Equal(VideoReadFailure.NotFound, e.Reason);
+    }
+
+    [Fact]
+    public void Cache_key_changes_with_every_setting_that_changes_results()
+    {
+        var baseline = new PersonDetectionSettings();
+        var variants = new[]
+        {
+            baseline with { ScoreThreshold = 0.5f }, baseline with { NmsIouThreshold = 0.5f }, baseline with { DetectionInterval = 3 },
+            baseline with { SubjectPolicy = SubjectPolicy.Largest }, baseline with { MaxTrackGapSeconds = 2 },
+            baseline with { DefaultDetectorWorkingSizePixels = 320 }, baseline with { Detector = DetectorKind.Onnx, OnnxModelPath = "m.onnx" },
+        };
+        var keys = variants.Select(v => v.CacheKey).Append(baseline.CacheKey).ToList();
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        Assert.Equal(baseline.CacheKey, new PersonDetectionSettings().CacheKey);
+        Assert.Equal(baseline.CacheKey, (baseline with { IntraOpThreads = 7 }).CacheKey); // threads do not change results
+    }
+
+    /// <summary>IProgress that calls back on the reporting thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
