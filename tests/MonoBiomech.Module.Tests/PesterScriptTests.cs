@@ -5,9 +5,9 @@ using MonoBiomech.Tests;
 namespace MonoBiomech.Module.Tests;
 
 /// <summary>
-/// There is no pwsh (and so no Pester) on the CI machine, so the Pester files are checked statically here: they parse,
-/// every command they call exists (in the module, in pwsh's standard modules or in Pester), and every parameter they
-/// pass to a module cmdlet is one that cmdlet has.
+/// The Pester files run under real pwsh in CI (.ci/run), but not under a plain `dotnet test`; so they are also checked
+/// statically here: they parse, every command they call exists (in the module, in pwsh's standard modules or in Pester),
+/// and every parameter they pass to a module cmdlet is one that cmdlet has.
 /// </summary>
 public sealed class PesterScriptTests
 {
