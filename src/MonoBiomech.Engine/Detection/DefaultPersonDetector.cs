@@ -80,8 +80,12 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     {
         double workingScale = Math.Min(1.0, (double)_workingSizePixels / Math.Max(bgrFrame.Cols, bgrFrame.Rows));
         Cv2.Resize(bgrFrame, _working, new Size(), workingScale, workingScale, InterpolationFlags.Area);
-        double motionScale = Math.Min(1.0, (double)MotionSizePixels / Math.Max(bgrFrame.Cols, bgrFrame.Rows));
-        Cv2.Resize(bgrFrame, _motionImage, new Size(), motionScale, motionScale, InterpolationFlags.Area);
+        // The small motion image comes from the working image: one full-resolution pass per frame instead of two.
+        var motionSize = new Size(
+            Math.Max(1, (int)Math.Round(bgrFrame.Cols * Math.Min(1.0, (double)MotionSizePixels / Math.Max(bgrFrame.Cols, bgrFrame.Rows)))),
+            Math.Max(1, (int)Math.Round(bgrFrame.Rows * Math.Min(1.0, (double)MotionSizePixels / Math.Max(bgrFrame.Cols, bgrFrame.Rows)))));
+        Cv2.Resize(_working, _motionImage, motionSize, 0, 0, InterpolationFlags.Area);
+        double motionScale = (double)motionSize.Width / bgrFrame.Cols;
 
         bool motionUsable = UpdateForeground();
         var candidates = new List<ScoredBox>();
@@ -113,7 +117,7 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     private List<ScoredBox> DetectHog(double workingScale)
     {
         var rects = _hog.DetectMultiScale(_working, out double[] weights, hitThreshold: 0, winStride: new Size(8, 8),
-            padding: new Size(16, 16), scale: 1.05, groupThreshold: 2);
+            padding: new Size(16, 16), scale: 1.1, groupThreshold: 2);
         var boxes = new List<ScoredBox>(rects.Length);
         for (int i = 0; i < rects.Length; i++)
         {

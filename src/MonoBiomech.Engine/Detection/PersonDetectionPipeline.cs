@@ -9,7 +9,7 @@ namespace MonoBiomech.Engine.Detection;
 public static class PersonDetectionPipeline
 {
     /// <summary>At most this many tracks are followed by visual trackers at a time (the highest-scored).</summary>
-    private const int MaxFollowedTracks = 8;
+    private const int MaxFollowedTracks = 4;
     /// <summary>With detection every frame, a track is followed through misses only once it was detected this often (keeps single false hits from being carried along).</summary>
     private const int MinDetectionsBeforeFollowing = 3;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
@@ -107,7 +107,7 @@ public static class PersonDetectionPipeline
         {
             DetectorKind.Default => new DefaultPersonDetector(settings.DefaultDetectorWorkingSizePixels, settings.ScoreThreshold, settings.NmsIouThreshold, framesPerSecond / settings.DetectionInterval),
             DetectorKind.Onnx => new OnnxPersonDetector(
-                OnnxDetectorModelCache.Get(settings.OnnxModelPath!, settings.EffectiveIntraOpThreads, GraphOptimizationLevel.ORT_ENABLE_ALL),
+                OnnxDetectorModelCache.Get(settings.OnnxModelPath!, settings.EffectiveIntraOpThreads, settings.OnnxGraphOptimization),
                 settings.ScoreThreshold, settings.NmsIouThreshold),
             _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Detector, "Unknown detector kind."),
         };
