@@ -71,6 +71,7 @@ public static class PersonDetectionPipeline
                     && (settings.DetectionInterval > 1 || detectionCount.GetValueOrDefault(t.TrackId) >= MinDetectionsBeforeFollowing))
                 .OrderByDescending(t => t.LastBox.Score).ThenBy(t => t.TrackId)
                 .Take(MaxFollowedTracks).ToList();
+            trackers.KeepOnly(toFollow.Select(t => t.TrackId).ToHashSet());
             foreach (var (trackId, lastBox, lastFrame) in toFollow)
             {
                 var followed = trackers.Follow(trackId, lastBox, lastFrame == index - 1);

@@ -63,6 +63,13 @@ internal sealed class VisualTrackerBank : IDisposable
             entry.Tracker.Dispose();
     }
 
+    /// <summary>Drops the trackers of every track not in <paramref name="followed"/> (ended or no longer followed), so trackers never pile up.</summary>
+    public void KeepOnly(IReadOnlyCollection<int> followed)
+    {
+        foreach (int trackId in _trackers.Keys.Where(id => !followed.Contains(id)).ToArray())
+            Forget(trackId);
+    }
+
     private Rect ToRect(PersonBox box, Size bounds) =>
         new Rect((int)Math.Round(box.XPixels * _scale), (int)Math.Round(box.YPixels * _scale),
                 (int)Math.Round(box.WidthPixels * _scale), (int)Math.Round(box.HeightPixels * _scale))
