@@ -44,6 +44,8 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     internal const float UprightAspect = 1.8f;
     /// <summary>Motion clusters larger than this fraction of the frame are lighting or camera changes, not people.</summary>
     private const double MaxClusterAreaFraction = 0.45;
+    /// <summary>Height/width below which a motion cluster is a band of changed scene rather than a person (people lying down are missed).</summary>
+    private const double MinPersonAspect = 0.5;
     /// <summary>Height/width above which a merged box is no longer one person.</summary>
     internal const float MaxPersonAspect = 4.5f;
     /// <summary>HOG is the expensive cue; it runs on every n-th call and the tracks carry its boxes in between.</summary>
@@ -52,7 +54,13 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     /// <summary>Time over which the background model forgets: a person standing still this long becomes background.</summary>
     private const double BackgroundMemorySeconds = 4.0;
 
+    /// <summary>After a global change, the background is relearnt over this long, with motion ignored.</summary>
+    private const double RelearnSeconds = 0.5;
+    private const double RelearnLearningRate = 0.25;
+
     private readonly double _backgroundLearningRate;
+    private readonly int _relearnCalls;
+    private int _relearnCallsLeft;
     private readonly double _historyDecayPerCall;
     private int _framesSeen;
     private List<ScoredBox> _recentHog = []; // HOG boxes of the last HOG frame, in original pixels
@@ -67,6 +75,7 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     public DefaultPersonDetector(int workingSizePixels, float scoreThreshold, float nmsIouThreshold, double callsPerSecond)
     {
         _backgroundLearningRate = Math.Min(0.5, 1.0 / (BackgroundMemorySeconds * callsPerSecond));
+        _relearnCalls = Math.Max(1, (int)Math.Ceiling(RelearnSeconds * callsPerSecond));
         _historyDecayPerCall = Math.Pow(MemoryThreshold, 1.0 / Math.Max(1, MotionMemorySeconds * callsPerSecond));
         _workingSizePixels = workingSizePixels;
         _scoreThreshold = scoreThreshold;
@@ -138,13 +147,23 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     {
         // A fixed, slow learning rate (instead of MOG2's fast start) keeps a subject who is nearly still at the start
         // in the foreground as soon as he moves at all.
-        _background.Apply(_motionImage, _foreground, _backgroundLearningRate);
+        bool relearning = _relearnCallsLeft > 0;
+        _background.Apply(_motionImage, _foreground, relearning ? RelearnLearningRate : _backgroundLearningRate);
+        if (relearning)
+        {
+            _relearnCallsLeft--;
+            _historyFrames = 0;
+            return false;
+        }
         Cv2.Threshold(_foreground, _foreground, 200, 255, ThresholdTypes.Binary); // drop shadows (127)
         Cv2.MorphologyEx(_foreground, _foreground, MorphTypes.Open, _openKernel);
         double fraction = Cv2.CountNonZero(_foreground) / (double)(_foreground.Rows * _foreground.Cols);
         if (fraction >= GlobalChangeForegroundFraction)
         {
-            _historyFrames = 0; // what moved before the change is no longer comparable
+            // The camera moved or the exposure jumped: the background model is stale. Relearn it fast, and trust
+            // no motion until then (otherwise the whole changed scene shows up as one huge "person").
+            _relearnCallsLeft = _relearnCalls;
+            _historyFrames = 0;
             return false;
         }
         if (_history.Empty() || _history.Size() != _foreground.Size())
@@ -203,7 +222,7 @@ internal sealed class DefaultPersonDetector : IPersonDetector
             var extent = Cv2.BoundingRect(inCluster);
             var rect = new Rect(clusterRect.X + extent.X, clusterRect.Y + extent.Y, extent.Width, extent.Height);
             double aspect = rect.Height / (double)rect.Width;
-            if (aspect < 0.4 || aspect > 6 || rect.Width * rect.Height > MaxClusterAreaFraction * imageArea)
+            if (aspect < MinPersonAspect || aspect > 6 || rect.Width * rect.Height > MaxClusterAreaFraction * imageArea)
                 continue;
             float score = (float)Math.Min(0.85, 0.5 + 10 * recentPixels / imageArea);
             result.Add(new ScoredBox((float)(rect.X / motionScale), (float)(rect.Y / motionScale),
