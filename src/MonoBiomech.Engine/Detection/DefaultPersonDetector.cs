@@ -24,11 +24,6 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     /// <summary>Fraction of a HOG box that must be foreground for the hit to count as a moving person.</summary>
     private const double MotionSupportFraction = 0.04;
 
-    private readonly int _workingSizePixels;
-    private readonly float _scoreThreshold;
-    private readonly float _nmsIouThreshold;
-    private readonly HOGDescriptor _hog = new();
-    private readonly BackgroundSubtractorMOG2 _background = BackgroundSubtractorMOG2.Create(history: 300, varThreshold: 16, detectShadows: true);
     /// <summary>How long motion fragments are remembered when grouping them into one person.</summary>
     private const double MotionMemorySeconds = 0.5;
     /// <summary>History value that marks "moved within the memory".</summary>
@@ -49,7 +44,7 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     /// <summary>Height/width above which a merged box is no longer one person.</summary>
     internal const float MaxPersonAspect = 4.5f;
     /// <summary>HOG is the expensive cue; it runs on every n-th call and the tracks carry its boxes in between.</summary>
-    private const int HogEveryFrames = 3;
+    private const int HogEveryCalls = 3;
 
     /// <summary>Time over which the background model forgets: a person standing still this long becomes background.</summary>
     private const double BackgroundMemorySeconds = 4.0;
@@ -58,13 +53,18 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     private const double RelearnSeconds = 0.5;
     private const double RelearnLearningRate = 0.25;
 
+    private readonly int _workingSizePixels;
+    private readonly float _scoreThreshold;
+    private readonly float _nmsIouThreshold;
+    private readonly HOGDescriptor _hog = new();
+    private readonly BackgroundSubtractorMOG2 _background = BackgroundSubtractorMOG2.Create(history: 300, varThreshold: 16, detectShadows: true);
     private readonly double _backgroundLearningRate;
     private readonly int _relearnCalls;
     private int _relearnCallsLeft;
     private readonly double _historyDecayPerCall;
-    private int _framesSeen;
+    private int _calls;
     private List<ScoredBox> _recentHog = []; // HOG boxes of the last HOG frame, in original pixels
-    private int _historyFrames;
+    private int _historyCalls;
     private readonly Mat _working = new(), _motionImage = new(), _foreground = new(), _clusters = new();
     private readonly Mat _history = new(), _foregroundFloat = new(), _remembered = new(), _rememberedMask = new(), _recentFloat = new(), _recent = new();
     private readonly Mat _labels = new(), _stats = new(), _centroids = new();
@@ -98,7 +98,7 @@ internal sealed class DefaultPersonDetector : IPersonDetector
 
         bool motionUsable = UpdateForeground();
         var candidates = new List<ScoredBox>();
-        bool hogFrame = _framesSeen++ % HogEveryFrames == 0;
+        bool hogFrame = _calls++ % HogEveryCalls == 0;
         if (hogFrame)
             _recentHog = DetectHog(workingScale);
         var hogBoxes = hogFrame ? _recentHog : [];
@@ -152,7 +152,7 @@ internal sealed class DefaultPersonDetector : IPersonDetector
         if (relearning)
         {
             _relearnCallsLeft--;
-            _historyFrames = 0;
+            _historyCalls = 0;
             return false;
         }
         Cv2.Threshold(_foreground, _foreground, 200, 255, ThresholdTypes.Binary); // drop shadows (127)
@@ -163,14 +163,14 @@ internal sealed class DefaultPersonDetector : IPersonDetector
             // The camera moved or the exposure jumped: the background model is stale. Relearn it fast, and trust
             // no motion until then (otherwise the whole changed scene shows up as one huge "person").
             _relearnCallsLeft = _relearnCalls;
-            _historyFrames = 0;
+            _historyCalls = 0;
             return false;
         }
         if (_history.Empty() || _history.Size() != _foreground.Size())
             _history.Create(_foreground.Size(), MatType.CV_32FC1);
-        if (_historyFrames == 0)
+        if (_historyCalls == 0)
             _history.SetTo(Scalar.All(0));
-        _historyFrames++;
+        _historyCalls++;
         Cv2.Multiply(_history, Scalar.All(_historyDecayPerCall), _history);
         _foreground.ConvertTo(_foregroundFloat, MatType.CV_32FC1, 1 / 255.0);
         Cv2.Max(_history, _foregroundFloat, _history);

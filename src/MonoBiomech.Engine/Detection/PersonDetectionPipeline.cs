@@ -39,7 +39,7 @@ public static class PersonDetectionPipeline
         var lastDetectedFrame = new Dictionary<int, int>();
         var detectionCount = new Dictionary<int, int>();
         var frames = new List<FramePersons>(Math.Max(16, info.FrameCount));
-        var lastReport = TimeSpan.Zero;
+        var lastReport = -ProgressInterval; // the first frame is reported at once, then at most every ProgressInterval
 
         using var frame = new Mat();
         while (true)
