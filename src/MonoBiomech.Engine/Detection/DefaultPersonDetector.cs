@@ -24,11 +24,6 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     /// <summary>Fraction of a HOG box that must be foreground for the hit to count as a moving person.</summary>
     private const double MotionSupportFraction = 0.04;
 
-    private readonly int _workingSizePixels;
-    private readonly float _scoreThreshold;
-    private readonly float _nmsIouThreshold;
-    private readonly HOGDescriptor _hog = new();
-    private readonly BackgroundSubtractorMOG2 _background = BackgroundSubtractorMOG2.Create(history: 300, varThreshold: 16, detectShadows: true);
     /// <summary>How long motion fragments are remembered when grouping them into one person.</summary>
     private const double MotionMemorySeconds = 0.5;
     /// <summary>History value that marks "moved within the memory".</summary>
@@ -44,19 +39,32 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     internal const float UprightAspect = 1.8f;
     /// <summary>Motion clusters larger than this fraction of the frame are lighting or camera changes, not people.</summary>
     private const double MaxClusterAreaFraction = 0.45;
+    /// <summary>Height/width below which a motion cluster is a band of changed scene rather than a person (people lying down are missed).</summary>
+    private const double MinPersonAspect = 0.5;
     /// <summary>Height/width above which a merged box is no longer one person.</summary>
     internal const float MaxPersonAspect = 4.5f;
     /// <summary>HOG is the expensive cue; it runs on every n-th call and the tracks carry its boxes in between.</summary>
-    private const int HogEveryFrames = 3;
+    private const int HogEveryCalls = 3;
 
     /// <summary>Time over which the background model forgets: a person standing still this long becomes background.</summary>
     private const double BackgroundMemorySeconds = 4.0;
 
+    /// <summary>After a global change, the background is relearnt over this long, with motion ignored.</summary>
+    private const double RelearnSeconds = 0.5;
+    private const double RelearnLearningRate = 0.25;
+
+    private readonly int _workingSizePixels;
+    private readonly float _scoreThreshold;
+    private readonly float _nmsIouThreshold;
+    private readonly HOGDescriptor _hog = new();
+    private readonly BackgroundSubtractorMOG2 _background = BackgroundSubtractorMOG2.Create(history: 300, varThreshold: 16, detectShadows: true);
     private readonly double _backgroundLearningRate;
+    private readonly int _relearnCalls;
+    private int _relearnCallsLeft;
     private readonly double _historyDecayPerCall;
-    private int _framesSeen;
+    private int _calls;
     private List<ScoredBox> _recentHog = []; // HOG boxes of the last HOG frame, in original pixels
-    private int _historyFrames;
+    private int _historyCalls;
     private readonly Mat _working = new(), _motionImage = new(), _foreground = new(), _clusters = new();
     private readonly Mat _history = new(), _foregroundFloat = new(), _remembered = new(), _rememberedMask = new(), _recentFloat = new(), _recent = new();
     private readonly Mat _labels = new(), _stats = new(), _centroids = new();
@@ -67,6 +75,7 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     public DefaultPersonDetector(int workingSizePixels, float scoreThreshold, float nmsIouThreshold, double callsPerSecond)
     {
         _backgroundLearningRate = Math.Min(0.5, 1.0 / (BackgroundMemorySeconds * callsPerSecond));
+        _relearnCalls = Math.Max(1, (int)Math.Ceiling(RelearnSeconds * callsPerSecond));
         _historyDecayPerCall = Math.Pow(MemoryThreshold, 1.0 / Math.Max(1, MotionMemorySeconds * callsPerSecond));
         _workingSizePixels = workingSizePixels;
         _scoreThreshold = scoreThreshold;
@@ -80,12 +89,16 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     {
         double workingScale = Math.Min(1.0, (double)_workingSizePixels / Math.Max(bgrFrame.Cols, bgrFrame.Rows));
         Cv2.Resize(bgrFrame, _working, new Size(), workingScale, workingScale, InterpolationFlags.Area);
-        double motionScale = Math.Min(1.0, (double)MotionSizePixels / Math.Max(bgrFrame.Cols, bgrFrame.Rows));
-        Cv2.Resize(bgrFrame, _motionImage, new Size(), motionScale, motionScale, InterpolationFlags.Area);
+        // The small motion image comes from the working image: one full-resolution pass per frame instead of two.
+        var motionSize = new Size(
+            Math.Max(1, (int)Math.Round(bgrFrame.Cols * Math.Min(1.0, (double)MotionSizePixels / Math.Max(bgrFrame.Cols, bgrFrame.Rows)))),
+            Math.Max(1, (int)Math.Round(bgrFrame.Rows * Math.Min(1.0, (double)MotionSizePixels / Math.Max(bgrFrame.Cols, bgrFrame.Rows)))));
+        Cv2.Resize(_working, _motionImage, motionSize, 0, 0, InterpolationFlags.Area);
+        double motionScale = (double)motionSize.Width / bgrFrame.Cols;
 
         bool motionUsable = UpdateForeground();
         var candidates = new List<ScoredBox>();
-        bool hogFrame = _framesSeen++ % HogEveryFrames == 0;
+        bool hogFrame = _calls++ % HogEveryCalls == 0;
         if (hogFrame)
             _recentHog = DetectHog(workingScale);
         var hogBoxes = hogFrame ? _recentHog : [];
@@ -113,7 +126,7 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     private List<ScoredBox> DetectHog(double workingScale)
     {
         var rects = _hog.DetectMultiScale(_working, out double[] weights, hitThreshold: 0, winStride: new Size(8, 8),
-            padding: new Size(16, 16), scale: 1.05, groupThreshold: 2);
+            padding: new Size(16, 16), scale: 1.1, groupThreshold: 2);
         var boxes = new List<ScoredBox>(rects.Length);
         for (int i = 0; i < rects.Length; i++)
         {
@@ -134,20 +147,30 @@ internal sealed class DefaultPersonDetector : IPersonDetector
     {
         // A fixed, slow learning rate (instead of MOG2's fast start) keeps a subject who is nearly still at the start
         // in the foreground as soon as he moves at all.
-        _background.Apply(_motionImage, _foreground, _backgroundLearningRate);
+        bool relearning = _relearnCallsLeft > 0;
+        _background.Apply(_motionImage, _foreground, relearning ? RelearnLearningRate : _backgroundLearningRate);
+        if (relearning)
+        {
+            _relearnCallsLeft--;
+            _historyCalls = 0;
+            return false;
+        }
         Cv2.Threshold(_foreground, _foreground, 200, 255, ThresholdTypes.Binary); // drop shadows (127)
         Cv2.MorphologyEx(_foreground, _foreground, MorphTypes.Open, _openKernel);
         double fraction = Cv2.CountNonZero(_foreground) / (double)(_foreground.Rows * _foreground.Cols);
         if (fraction >= GlobalChangeForegroundFraction)
         {
-            _historyFrames = 0; // what moved before the change is no longer comparable
+            // The camera moved or the exposure jumped: the background model is stale. Relearn it fast, and trust
+            // no motion until then (otherwise the whole changed scene shows up as one huge "person").
+            _relearnCallsLeft = _relearnCalls;
+            _historyCalls = 0;
             return false;
         }
         if (_history.Empty() || _history.Size() != _foreground.Size())
             _history.Create(_foreground.Size(), MatType.CV_32FC1);
-        if (_historyFrames == 0)
+        if (_historyCalls == 0)
             _history.SetTo(Scalar.All(0));
-        _historyFrames++;
+        _historyCalls++;
         Cv2.Multiply(_history, Scalar.All(_historyDecayPerCall), _history);
         _foreground.ConvertTo(_foregroundFloat, MatType.CV_32FC1, 1 / 255.0);
         Cv2.Max(_history, _foregroundFloat, _history);
@@ -199,7 +222,7 @@ internal sealed class DefaultPersonDetector : IPersonDetector
             var extent = Cv2.BoundingRect(inCluster);
             var rect = new Rect(clusterRect.X + extent.X, clusterRect.Y + extent.Y, extent.Width, extent.Height);
             double aspect = rect.Height / (double)rect.Width;
-            if (aspect < 0.4 || aspect > 6 || rect.Width * rect.Height > MaxClusterAreaFraction * imageArea)
+            if (aspect < MinPersonAspect || aspect > 6 || rect.Width * rect.Height > MaxClusterAreaFraction * imageArea)
                 continue;
             float score = (float)Math.Min(0.85, 0.5 + 10 * recentPixels / imageArea);
             result.Add(new ScoredBox((float)(rect.X / motionScale), (float)(rect.Y / motionScale),

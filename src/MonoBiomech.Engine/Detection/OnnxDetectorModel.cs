@@ -17,7 +17,7 @@ public enum OnnxDetectorLayout
     /// [N,H,W,3] (RGB 0..1, sized so the longer side is 416, padded with 0.5 to multiples of 32), two outputs:
     /// boxes [N,M,4] (cx, cy, w, h in padded-input pixels) and scores [N,M,C] (objectness × class; person = class 0).
     /// Conversion, in the TensorFlow environment that holds the <c>metrabs_detector</c> SavedModel (see models/README-detectors.md):
-    /// <code>python -c "import tensorflow as tf, tf2onnx; d = tf.saved_model.load('metrabs_detector'); f = tf.function(lambda image: d.model(image, training=False), input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32, name='image')]); tf2onnx.convert.from_function(f, input_signature=f.input_signature, opset=17, output_path='metrabs_yolov4_detector.onnx')"</code>
+    /// <code>python -c "import tensorflow as tf, tf2onnx; d = tf.saved_model.load('metrabs_detector'); f = tf.function(lambda image: d.model(image), input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32, name='image')]); tf2onnx.convert.from_function(f, input_signature=f.input_signature, opset=17, output_path='metrabs_yolov4_detector.onnx')"</code>
     /// </summary>
     MetrabsYoloV4,
 }

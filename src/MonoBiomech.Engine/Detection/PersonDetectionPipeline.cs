@@ -9,7 +9,7 @@ namespace MonoBiomech.Engine.Detection;
 public static class PersonDetectionPipeline
 {
     /// <summary>At most this many tracks are followed by visual trackers at a time (the highest-scored).</summary>
-    private const int MaxFollowedTracks = 8;
+    private const int MaxFollowedTracks = 4;
     /// <summary>With detection every frame, a track is followed through misses only once it was detected this often (keeps single false hits from being carried along).</summary>
     private const int MinDetectionsBeforeFollowing = 3;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
@@ -39,7 +39,7 @@ public static class PersonDetectionPipeline
         var lastDetectedFrame = new Dictionary<int, int>();
         var detectionCount = new Dictionary<int, int>();
         var frames = new List<FramePersons>(Math.Max(16, info.FrameCount));
-        var lastReport = TimeSpan.Zero;
+        var lastReport = -ProgressInterval; // the first frame is reported at once, then at most every ProgressInterval
 
         using var frame = new Mat();
         while (true)
@@ -71,6 +71,7 @@ public static class PersonDetectionPipeline
                     && (settings.DetectionInterval > 1 || detectionCount.GetValueOrDefault(t.TrackId) >= MinDetectionsBeforeFollowing))
                 .OrderByDescending(t => t.LastBox.Score).ThenBy(t => t.TrackId)
                 .Take(MaxFollowedTracks).ToList();
+            trackers.KeepOnly(toFollow.Select(t => t.TrackId).ToHashSet());
             foreach (var (trackId, lastBox, lastFrame) in toFollow)
             {
                 var followed = trackers.Follow(trackId, lastBox, lastFrame == index - 1);
@@ -107,7 +108,7 @@ public static class PersonDetectionPipeline
         {
             DetectorKind.Default => new DefaultPersonDetector(settings.DefaultDetectorWorkingSizePixels, settings.ScoreThreshold, settings.NmsIouThreshold, framesPerSecond / settings.DetectionInterval),
             DetectorKind.Onnx => new OnnxPersonDetector(
-                OnnxDetectorModelCache.Get(settings.OnnxModelPath!, settings.EffectiveIntraOpThreads, GraphOptimizationLevel.ORT_ENABLE_ALL),
+                OnnxDetectorModelCache.Get(settings.OnnxModelPath!, settings.EffectiveIntraOpThreads, settings.OnnxGraphOptimization),
                 settings.ScoreThreshold, settings.NmsIouThreshold),
             _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Detector, "Unknown detector kind."),
         };

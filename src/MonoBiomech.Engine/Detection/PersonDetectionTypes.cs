@@ -54,6 +54,9 @@ public sealed record PersonDetectionSettings
     /// <summary>ONNX Runtime intra-op threads; 0 means one per logical processor.</summary>
     public int IntraOpThreads { get; init; }
 
+    /// <summary>ONNX Runtime graph optimisation for ONNX detectors (speed only; results are the same up to float rounding).</summary>
+    public Microsoft.ML.OnnxRuntime.GraphOptimizationLevel OnnxGraphOptimization { get; init; } = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL;
+
     /// <summary>How long a track may go unseen (seconds) and still be continued by the same person.</summary>
     public double MaxTrackGapSeconds { get; init; } = 1.0;
 

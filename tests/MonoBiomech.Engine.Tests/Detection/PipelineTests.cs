@@ -50,6 +50,34 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public void An_onnx_detector_runs_through_the_pipeline_and_its_subject_is_the_steady_person()
+    {
+        // A YOLOv8-layout model that always reports two persons on a 320x240 frame (input 320x320, 40 px band on top):
+        // a large one at (40, 20, 60, 180) scored 0.5 and a small one at (220, 100, 30, 60) scored 0.9.
+        float[] candidates = new float[84 * 2];
+        void Put(int n, float cx, float cy, float w, float h, float score)
+        {
+            candidates[0 * 2 + n] = cx; candidates[1 * 2 + n] = cy; candidates[2 * 2 + n] = w; candidates[3 * 2 + n] = h; candidates[4 * 2 + n] = score;
+        }
+        Put(0, 70, 150, 60, 180, 0.5f);
+        Put(1, 235, 170, 30, 60, 0.9f);
+        string model = _folder.File("two_people.onnx");
+        File.WriteAllBytes(model, OnnxModelWriter.ConstantOutputs("images", [1, 3, 320, 320], ("output0", [1, 84, 2], candidates)));
+        string clip = WriteWalkingBlob(20);
+        var settings = new PersonDetectionSettings { Detector = DetectorKind.Onnx, OnnxModelPath = model, IntraOpThreads = 1 };
+
+        var longest = PersonDetectionPipeline.Run(clip, settings, null, CancellationToken.None);
+        Assert.Contains("YOLOv8", longest.DetectorDescription);
+        Assert.All(longest.Frames, f => Assert.Equal(2, f.Boxes.Count));
+        Assert.Equal(2, longest.Tracks.Count);
+        Assert.Equal(20, longest.FramesWithSubject);
+        Assert.All(longest.SubjectBoxes, b => Assert.Equal((220f, 100f, 0.9f), (b!.XPixels, b.YPixels, b.Score)));
+
+        var largest = PersonDetectionPipeline.Run(clip, settings with { SubjectPolicy = SubjectPolicy.Largest }, null, CancellationToken.None);
+        Assert.All(largest.SubjectBoxes, b => Assert.Equal((40f, 20f, 60f, 180f), (b!.XPixels, b.YPixels, b.WidthPixels, b.HeightPixels)));
+    }
+
+    [Fact]
     public void Cancellation_stops_the_run()
     {
         string clip = WriteWalkingBlob(60);

@@ -97,6 +97,23 @@ public sealed class VideoReaderTests : IDisposable
         }
     }
 
+    [FfmpegFact]
+    public void A_cut_mp4_with_its_index_in_front_decodes_fewer_frames_and_says_so()
+    {
+        string whole = _folder.File("faststart.mp4"), cut = _folder.File("faststart_cut.mp4");
+        TestClips.Ffmpeg("-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "10", "-movflags", "+faststart", whole);
+        byte[] bytes = File.ReadAllBytes(whole);
+        File.WriteAllBytes(cut, bytes[..(bytes.Length / 2)]);
+        using var reader = VideoReader.Open(cut);
+        Assert.Equal(100, reader.Info.FrameCount);
+        using var frame = new Mat();
+        int decoded = 0;
+        while (reader.TryReadFrame(frame, out _))
+            decoded++;
+        Assert.InRange(decoded, 1, 99);
+        Assert.True(reader.EndedEarly);
+    }
+
     [SharedDataFact]
     public void Real_clips_report_their_known_properties()
     {
