@@ -8,9 +8,10 @@ namespace MonoBiomech.Tests;
 /// </summary>
 public static class SharedData
 {
-    public static string? Directory { get; } = Locate();
-
+    // Declared first: static initialisers run in textual order and Locate() reads it.
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string? Directory { get; } = Locate();
 
     /// <summary>The full path of a file in shared/data; only call it from a test marked <see cref="SharedDataFactAttribute"/>.</summary>
     public static string DataFile(string name) =>
