@@ -1,2 +1,7 @@
 // Entry point of the benchmark runner; each stage adds its benchmark as a named sub-command.
-Console.WriteLine("usage: dotnet run -c Release --project bench/MonoBiomech.Bench -- <benchmark>");
+switch (args.FirstOrDefault())
+{
+    case "fit" when args.Length > 1 && args[1] == "accuracy": MonoBiomech.Bench.FitBenchmark.Accuracy(args[2..]); break;
+    case "fit": MonoBiomech.Bench.FitBenchmark.Run(args[1..]); break;
+    default: Console.WriteLine("usage: dotnet run -c Release --project bench/MonoBiomech.Bench -- <benchmark>   (benchmarks: fit)"); break;
+}
