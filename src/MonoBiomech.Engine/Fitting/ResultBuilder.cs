@@ -42,6 +42,7 @@ internal static class ResultBuilder
             SiteOffsetsMetres = offsets,
             CameraToWorldRotation = new[] { r[0], r[3], r[6], r[1], r[4], r[7], r[2], r[5], r[8] },
             Metrics = new FitMetrics(fit.Iterations, fit.FinalCost, millimetres, pixels, elapsed, fit.Converged),
+            SwappedFrames = video.SwappedFrames,
         };
     }
 

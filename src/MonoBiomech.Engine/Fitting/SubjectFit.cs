@@ -69,6 +69,9 @@ internal sealed class SubjectFit
     public bool Converged { get; private set; }
     public double FinalCost { get; private set; }
 
+    /// <summary>∂F/∂β from the last building <see cref="Evaluate"/> (for gradient checks).</summary>
+    internal ReadOnlySpan<double> ScaleGradient => gb;
+
     /// <summary>Runs one stage of damped Gauss-Newton; returns the final cost.</summary>
     public double Run(FitStage stage, IProgress<FitProgress>? progress)
     {
