@@ -1,0 +1,124 @@
+using MonoBiomech.Engine.Fitting;
+using MonoBiomech.Engine.Pose;
+using MonoBiomech.Tests;
+using Xunit.Abstractions;
+
+namespace MonoBiomech.Engine.Tests.Fitting;
+
+/// <summary>Acceptance on synthetic ground truth: the fit must recover the motion and the body that produced the keypoints.</summary>
+public sealed class FitterAccuracyTests(ITestOutputHelper output)
+{
+    [SharedDataTheory]
+    [InlineData(true, 21)]
+    [InlineData(false, 22)]
+    public void NoiseFreeKeypointsAreFittedExactly(bool walking, int seed)
+    {
+        var model = FitTestData.Load();
+        var kind = walking ? SyntheticMotionKind.Walking : SyntheticMotionKind.BandLimitedRandom;
+        var scales = SyntheticMotion.RandomScales(model, new Random(seed));
+        var video = SyntheticMotion.Generate(model, kind, 90, 30, scales, SyntheticNoise.None, seed);
+        BiomechFitResult fit = FitTestData.FitOne(model, video);
+        var errors = SyntheticErrors.Compare(model, video, fit);
+        double rmse = errors.RmseDegrees(model, FitTestData.JointCoordinates(model));
+        output.WriteLine($"{kind}: joint RMSE {rmse:F3} deg, site error {errors.MeanSiteErrorMillimetres:F3} mm, max scale error {100 * errors.MaxScaleFactorError:F3} %, {fit.Metrics.Iterations} iterations");
+        Assert.True(rmse < 0.5, $"joint-angle RMSE {rmse:F3} deg");
+        Assert.True(errors.MeanSiteErrorMillimetres < 1, $"site error {errors.MeanSiteErrorMillimetres:F3} mm");
+        Assert.True(errors.MaxScaleFactorError < 0.005, $"scale error {errors.MaxScaleFactorError:P2}");
+        Assert.True(fit.Metrics.Converged);
+    }
+
+    [SharedDataTheory]
+    [InlineData(true, 31)]
+    [InlineData(false, 32)]
+    public void RealisticNoiseOutliersAndMissingFramesStayWithinThreeDegrees(bool walking, int seed)
+    {
+        var model = FitTestData.Load();
+        var kind = walking ? SyntheticMotionKind.Walking : SyntheticMotionKind.BandLimitedRandom;
+        var scales = SyntheticMotion.RandomScales(model, new Random(seed));
+        var video = SyntheticMotion.Generate(model, kind, 120, 30, scales, SyntheticNoise.Realistic, seed);
+        Assert.Contains(video.Keypoints.Confidences, c => c == 0);
+        BiomechFitResult fit = FitTestData.FitOne(model, video);
+        var errors = SyntheticErrors.Compare(model, video, fit);
+        foreach (int d in FitTestData.MajorJoints(model))
+        {
+            double degrees = errors.CoordinateRmse[d] * 180 / Math.PI;
+            output.WriteLine($"{model.Coordinates[d].Name}: {degrees:F2} deg");
+            Assert.True(degrees < 3, $"{model.Coordinates[d].Name} RMSE {degrees:F2} deg");
+        }
+        output.WriteLine($"max scale error {100 * errors.MaxScaleFactorError:F2} %, site error {errors.MeanSiteErrorMillimetres:F1} mm, 3D residual {fit.Metrics.Mean3dErrorMillimetres:F1} mm, 2D residual {fit.Metrics.Mean2dErrorPixels:F1} px");
+        Assert.True(errors.MaxScaleFactorError < 0.03, $"scale error {errors.MaxScaleFactorError:P2}");
+    }
+
+    [SharedDataFact]
+    public void SingleFrameLeftRightSwapIsUndone()
+    {
+        var model = FitTestData.Load();
+        var scales = SyntheticMotion.RandomScales(model, new Random(5));
+        var clean = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 90, 30, scales, SyntheticNoise.None, 5);
+        // Frame 40 (legs apart mid-swing) with its left/right labels exchanged, as MeTRAbs does in side views.
+        const int swappedFrame = 40;
+        PoseSequence swapped = SwapFrame(clean.Keypoints, swappedFrame);
+        var video = clean with { Keypoints = swapped };
+        int knee = model.FindCoordinate("knee_angle_r"), hip = model.FindCoordinate("hip_flexion_r");
+
+        BiomechFitResult corrected = FitTestData.FitOne(model, video);
+        BiomechFitResult uncorrected = FitTestData.FitOne(model, video, new BiomechFitSettings { CorrectLeftRightSwaps = false });
+        double Error(BiomechFitResult fit, int d) => Math.Abs(fit.Coordinates[swappedFrame * model.CoordinateCount + d] - clean.TrueCoordinates[swappedFrame * model.CoordinateCount + d]) * 180 / Math.PI;
+        output.WriteLine($"swapped frames found {corrected.SwappedFrames}; frame {swappedFrame} hip/knee error corrected {Error(corrected, hip):F2}/{Error(corrected, knee):F2} deg, " +
+            $"uncorrected {Error(uncorrected, hip):F2}/{Error(uncorrected, knee):F2} deg");
+        Assert.Equal(1, corrected.SwappedFrames);
+        Assert.True(Error(corrected, hip) < 0.5 && Error(corrected, knee) < 0.5);
+        Assert.True(Error(uncorrected, hip) > 2 || Error(uncorrected, knee) > 2, "the swap should matter when not corrected");
+    }
+
+    [SharedDataFact]
+    public void TwoVideosOfOneSubjectShareBodyScales()
+    {
+        var model = FitTestData.Load();
+        var scales = SyntheticMotion.RandomScales(model, new Random(41));
+        var first = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 90, 30, scales, SyntheticNoise.Realistic, 41, "first");
+        var second = SyntheticMotion.Generate(model, SyntheticMotionKind.BandLimitedRandom, 90, 30, scales, SyntheticNoise.Realistic, 42, "second");
+        var fits = BiomechFitter.Fit(model, new[] { first.Keypoints, second.Keypoints }, new BiomechFitSettings(), null, CancellationToken.None);
+        Assert.Equal(2, fits.Count);
+        Assert.Equal(new[] { "first", "second" }, fits.Select(f => f.Source));
+        Assert.Equal(fits[0].BodyScales, fits[1].BodyScales);
+        var errors = new[] { SyntheticErrors.Compare(model, first, fits[0]), SyntheticErrors.Compare(model, second, fits[1]) };
+        output.WriteLine($"shared: max scale error {100 * errors[0].MaxScaleFactorError:F2} %; knee RMSE {errors[0].RmseDegrees(model, new[] { model.FindCoordinate("knee_angle_r") }):F2} / {errors[1].RmseDegrees(model, new[] { model.FindCoordinate("knee_angle_r") }):F2} deg");
+        Assert.True(errors[0].MaxScaleFactorError < 0.02);
+
+        var separate = BiomechFitter.Fit(model, new[] { first.Keypoints, second.Keypoints }, new BiomechFitSettings { ShareBodyScales = false }, null, CancellationToken.None);
+        Assert.NotEqual(separate[0].BodyScales, separate[1].BodyScales);
+    }
+
+    [SharedDataFact]
+    public void CancellationStopsTheFit()
+    {
+        var model = FitTestData.Load();
+        var video = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 300, 30, new double[model.ScaleGroupCount], SyntheticNoise.Realistic, 8);
+        using var source = new CancellationTokenSource();
+        var reports = new List<FitProgress>();
+        var progress = new InlineProgress(p => { reports.Add(p); if (reports.Count == 2) source.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => BiomechFitter.Fit(model, new[] { video.Keypoints }, new BiomechFitSettings(), progress, source.Token));
+        Assert.Equal(2, reports.Count);
+        Assert.True(reports[0].Cost > 0 && reports[0].MaxIterations > 0 && reports[0].Stage.Length > 0);
+    }
+
+    private static PoseSequence SwapFrame(PoseSequence s, int frame)
+    {
+        int[] partner = KeypointCleaning.MirrorPartners(s.JointNames);
+        double[] k3 = (double[])s.Keypoints3dMillimetres.Clone(), k2 = (double[])s.Keypoints2dPixels.Clone();
+        int joints = s.JointCount;
+        for (int j = 0; j < joints; j++)
+        {
+            int m = partner[j];
+            for (int a = 0; a < 3; a++) k3[(frame * joints + j) * 3 + a] = s.Keypoints3dMillimetres[(frame * joints + m) * 3 + a];
+            for (int a = 0; a < 2; a++) k2[(frame * joints + j) * 2 + a] = s.Keypoints2dPixels[(frame * joints + m) * 2 + a];
+        }
+        return new PoseSequence(s.Source, s.JointNames, s.TimestampsSeconds, k3, k2, s.Confidences, s.Camera);
+    }
+
+    private sealed class InlineProgress(Action<FitProgress> report) : IProgress<FitProgress>
+    {
+        public void Report(FitProgress value) => report(value);
+    }
+}
