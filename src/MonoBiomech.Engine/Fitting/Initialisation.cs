@@ -182,7 +182,6 @@ internal static class Initialisation
         var ws = new KinematicsWorkspace(model);
         foreach (VideoState video in videos)
         {
-            double[] r = video.WorldToCamera;
             for (int t = 0; t < video.FrameCount; t++)
             {
                 Kinematics.Forward(model, video.Coordinates.AsSpan(t * n, n), scales, ReadOnlySpan<double>.Empty, ws);
@@ -190,13 +189,12 @@ internal static class Initialisation
                 for (int j = 0; j < video.JointCount; j++)
                 {
                     double c = video.Confidence[t * video.JointCount + j];
-                    int site = video.SiteOfKeypoint[j];
-                    if (c <= 0 || site < 0) continue;
-                    double[] x = ws.SitePositionsMetres;
-                    int s3 = site * 3, o3 = (t * video.JointCount + j) * 3;
-                    sx += c * (video.Observed3dMetres[o3] - (r[0] * x[s3] + r[1] * x[s3 + 1] + r[2] * x[s3 + 2]));
-                    sy += c * (video.Observed3dMetres[o3 + 1] - (r[3] * x[s3] + r[4] * x[s3 + 1] + r[5] * x[s3 + 2]));
-                    sz += c * (video.Observed3dMetres[o3 + 2] - (r[6] * x[s3] + r[7] * x[s3 + 1] + r[8] * x[s3 + 2]));
+                    if (c <= 0 || video.SiteOfKeypoint[j] < 0) continue;
+                    (double px, double py, double pz) = video.SiteInCamera(ws.SitePositionsMetres, video.SiteOfKeypoint[j]);
+                    int o3 = (t * video.JointCount + j) * 3;
+                    sx += c * (video.Observed3dMetres[o3] - px);
+                    sy += c * (video.Observed3dMetres[o3 + 1] - py);
+                    sz += c * (video.Observed3dMetres[o3 + 2] - pz);
                     total += c;
                 }
                 if (total <= 0) continue;

@@ -72,6 +72,9 @@ internal sealed class SubjectFit
     /// <summary>∂F/∂β from the last building <see cref="Evaluate"/> (for gradient checks).</summary>
     internal ReadOnlySpan<double> ScaleGradient => gb;
 
+    /// <summary>∂F/∂Δ (data terms only; the prior's 2λΔ is added in the Δ step) from the last building <see cref="Evaluate"/>.</summary>
+    internal ReadOnlySpan<double> SiteOffsetDataGradient => gd;
+
     /// <summary>Runs one stage of damped Gauss-Newton; returns the final cost.</summary>
     public double Run(FitStage stage, IProgress<FitProgress>? progress)
     {
@@ -276,10 +279,8 @@ internal sealed class SubjectFit
             double confidence = video.Confidence[t * jointCount + j];
             int site = video.SiteOfKeypoint[j];
             if (confidence <= 0 || site < 0) continue;
-            int s3 = site * 3, o3 = (t * jointCount + j) * 3;
-            double px = r[0] * x[s3] + r[1] * x[s3 + 1] + r[2] * x[s3 + 2];
-            double py = r[3] * x[s3] + r[4] * x[s3 + 1] + r[5] * x[s3 + 2];
-            double pz = r[6] * x[s3] + r[7] * x[s3 + 1] + r[8] * x[s3 + 2];
+            int o3 = (t * jointCount + j) * 3;
+            (double px, double py, double pz) = video.SiteInCamera(x, site);
 
             e[0] = 100 * (px + tx - video.Observed3dMetres[o3]);
             e[1] = 100 * (py + ty - video.Observed3dMetres[o3 + 1]);
@@ -480,6 +481,7 @@ internal sealed class SubjectFit
         }
 
         double[] deltaBeta = new double[groups];
+        Span<double> rhs = stackalloc double[3];
         if (stage.SolveScales)
         {
             Array.Copy(rb, deltaBeta, groups);
@@ -501,7 +503,6 @@ internal sealed class SubjectFit
             // δτ_t = −T⁻¹·(g_τ + H_τq·δq_t + H_τβ·δβ)
             for (int t = 0; t < video.FrameCount; t++)
             {
-                Span<double> rhs = stackalloc double[3];
                 for (int a = 0; a < 3; a++)
                 {
                     double v = video.Gt[t * 3 + a];
@@ -678,20 +679,15 @@ internal sealed class SubjectFit
     {
         var ws = new KinematicsWorkspace(model);
         double sum3 = 0, sum2 = 0, weight3 = 0, weight2 = 0;
-        double[] r = video.WorldToCamera;
         for (int t = 0; t < video.FrameCount; t++)
         {
             Kinematics.Forward(model, video.Coordinates.AsSpan(t * n, n), scales, offsets, ws);
             for (int j = 0; j < video.JointCount; j++)
             {
                 double c = video.Confidence[t * video.JointCount + j];
-                int site = video.SiteOfKeypoint[j];
-                if (c <= 0 || site < 0) continue;
-                double[] x = ws.SitePositionsMetres;
-                int s3 = site * 3, o3 = (t * video.JointCount + j) * 3;
-                double px = r[0] * x[s3] + r[1] * x[s3 + 1] + r[2] * x[s3 + 2];
-                double py = r[3] * x[s3] + r[4] * x[s3 + 1] + r[5] * x[s3 + 2];
-                double pz = r[6] * x[s3] + r[7] * x[s3 + 1] + r[8] * x[s3 + 2];
+                if (c <= 0 || video.SiteOfKeypoint[j] < 0) continue;
+                (double px, double py, double pz) = video.SiteInCamera(ws.SitePositionsMetres, video.SiteOfKeypoint[j]);
+                int o3 = (t * video.JointCount + j) * 3;
                 double dx = px + video.Translation[t * 3] - video.Observed3dMetres[o3];
                 double dy = py + video.Translation[t * 3 + 1] - video.Observed3dMetres[o3 + 1];
                 double dz = pz + video.Translation[t * 3 + 2] - video.Observed3dMetres[o3 + 2];

@@ -81,4 +81,12 @@ internal sealed class VideoState
     public bool[] Fixed { get; }
 
     public BlockBandedCholesky? Banded { get; set; }
+
+    /// <summary>A model site (world-frame positions from the kinematics) in this video's camera frame, metres.</summary>
+    public (double X, double Y, double Z) SiteInCamera(double[] sitesWorld, int site)
+    {
+        double[] r = WorldToCamera;
+        double x = sitesWorld[site * 3], y = sitesWorld[site * 3 + 1], z = sitesWorld[site * 3 + 2];
+        return (r[0] * x + r[1] * y + r[2] * z, r[3] * x + r[4] * y + r[5] * z, r[6] * x + r[7] * y + r[8] * z);
+    }
 }
