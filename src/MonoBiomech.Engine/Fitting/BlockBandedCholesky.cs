@@ -78,7 +78,7 @@ internal sealed class BlockBandedCholesky
             for (int m = Math.Max(0, i - Bandwidth); m < i; m++)
             {
                 ReadOnlySpan<double> lim = Block(i, i - m);
-                SubtractProductTransposed(lii, lim, lim, n);
+                SubtractProductTransposed(lii, lim, lim, n, lowerOnly: true);
             }
             if (!DenseCholesky(lii, n)) return false;
         }
@@ -128,14 +128,59 @@ internal sealed class BlockBandedCholesky
         }
     }
 
-    /// <summary>C −= A·Bᵀ for row-major n x n blocks.</summary>
-    private static void SubtractProductTransposed(Span<double> c, ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n)
+    /// <summary>
+    /// C −= A·Bᵀ for row-major n x n blocks (only the lower triangle when <paramref name="lowerOnly"/>: the factorisation
+    /// never reads the upper one). Two rows of A against two rows of B at a time: four dot products share each load.
+    /// </summary>
+    private static void SubtractProductTransposed(Span<double> c, ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n, bool lowerOnly = false)
     {
-        for (int r = 0; r < n; r++)
+        int r = 0;
+        for (; r + 1 < n; r += 2)
+        {
+            ReadOnlySpan<double> a0 = a.Slice(r * n, n), a1 = a.Slice((r + 1) * n, n);
+            int sEnd = lowerOnly ? r + 2 : n, s = 0;
+            for (; s + 1 < sEnd; s += 2)
+            {
+                Dot2x2(a0, a1, b.Slice(s * n, n), b.Slice((s + 1) * n, n), out double d00, out double d01, out double d10, out double d11);
+                c[r * n + s] -= d00; c[r * n + s + 1] -= d01;
+                c[(r + 1) * n + s] -= d10; c[(r + 1) * n + s + 1] -= d11;
+            }
+            for (; s < sEnd; s++)
+            {
+                ReadOnlySpan<double> bs = b.Slice(s * n, n);
+                c[r * n + s] -= Dot(a0, bs);
+                c[(r + 1) * n + s] -= Dot(a1, bs);
+            }
+        }
+        for (; r < n; r++)
         {
             ReadOnlySpan<double> ar = a.Slice(r * n, n);
-            Span<double> cr = c.Slice(r * n, n);
-            for (int s = 0; s < n; s++) cr[s] -= Dot(ar, b.Slice(s * n, n));
+            int sEnd = lowerOnly ? r + 1 : n;
+            for (int s = 0; s < sEnd; s++) c[r * n + s] -= Dot(ar, b.Slice(s * n, n));
+        }
+    }
+
+    private static void Dot2x2(ReadOnlySpan<double> a0, ReadOnlySpan<double> a1, ReadOnlySpan<double> b0, ReadOnlySpan<double> b1,
+        out double d00, out double d01, out double d10, out double d11)
+    {
+        int length = a0.Length, i = 0;
+        d00 = d01 = d10 = d11 = 0;
+        if (Vector.IsHardwareAccelerated && length >= Vector<double>.Count)
+        {
+            ReadOnlySpan<Vector<double>> va0 = MemoryMarshal.Cast<double, Vector<double>>(a0), va1 = MemoryMarshal.Cast<double, Vector<double>>(a1);
+            ReadOnlySpan<Vector<double>> vb0 = MemoryMarshal.Cast<double, Vector<double>>(b0), vb1 = MemoryMarshal.Cast<double, Vector<double>>(b1);
+            Vector<double> s00 = Vector<double>.Zero, s01 = s00, s10 = s00, s11 = s00;
+            for (int k = 0; k < va0.Length; k++)
+            {
+                Vector<double> x0 = va0[k], x1 = va1[k], y0 = vb0[k], y1 = vb1[k];
+                s00 += x0 * y0; s01 += x0 * y1; s10 += x1 * y0; s11 += x1 * y1;
+            }
+            d00 = Vector.Sum(s00); d01 = Vector.Sum(s01); d10 = Vector.Sum(s10); d11 = Vector.Sum(s11);
+            i = va0.Length * Vector<double>.Count;
+        }
+        for (; i < length; i++)
+        {
+            d00 += a0[i] * b0[i]; d01 += a0[i] * b1[i]; d10 += a1[i] * b0[i]; d11 += a1[i] * b1[i];
         }
     }
 
@@ -173,7 +218,7 @@ internal sealed class BlockBandedCholesky
             ReadOnlySpan<Vector<double>> vb = MemoryMarshal.Cast<double, Vector<double>>(b[..length]);
             Vector<double> acc = Vector<double>.Zero;
             for (int k = 0; k < va.Length; k++) acc += va[k] * vb[k];
-            sum = Vector.Dot(acc, Vector<double>.One);
+            sum = Vector.Sum(acc);
             i = va.Length * Vector<double>.Count;
         }
         for (; i < length; i++) sum += a[i] * b[i];

@@ -88,6 +88,7 @@ internal sealed class SubjectFit
             Iterations++;
             bool accepted = false;
             double previous = cost;
+
             var savedQ = videos.Select(v => (double[])v.Coordinates.Clone()).ToArray();
             var savedT = videos.Select(v => (double[])v.Translation.Clone()).ToArray();
             var savedB = (double[])scales.Clone();
@@ -117,7 +118,10 @@ internal sealed class SubjectFit
             }
 
             if (accepted && stage.FitSiteOffsets && settings.FitSiteOffsets)
+            {
+                Evaluate(stage, build: true);
                 cost = StepSiteOffsets(stage, cost);
+            }
 
             progress?.Report(new FitProgress(iteration, stage.MaxIterations, cost, stage.Name));
             if (!accepted || (previous - cost) <= settings.Tolerance * Math.Max(previous, 1e-300))
@@ -131,10 +135,13 @@ internal sealed class SubjectFit
         return cost;
     }
 
-    /// <summary>One block-coordinate step on Δ (each site's 3x3 system is independent given the pose); kept only if it lowers the cost.</summary>
+    /// <summary>
+    /// One block-coordinate Gauss-Newton step on Δ from freshly built normal equations (each site's 3x3 system is
+    /// independent given the pose); kept only if it lowers the cost. Alternating like this converged in fewer iterations
+    /// than adding the Δ step to the main step (block-Jacobi) or reusing the main step's stale linearisation.
+    /// </summary>
     private double StepSiteOffsets(FitStage stage, double cost)
     {
-        double atStart = Evaluate(stage, build: true);
         var saved = (double[])offsets.Clone();
         double prior = 2 * settings.SiteOffsetPriorWeight * videos.Length;
         Span<double> a = stackalloc double[9];
@@ -147,9 +154,9 @@ internal sealed class SubjectFit
             for (int i = 0; i < 3; i++) offsets[s * 3 + i] += b[i];
         }
         double trial = Evaluate(stage, build: false);
-        if (trial < atStart) return trial;
+        if (trial < cost) return trial;
         Array.Copy(saved, offsets, offsets.Length);
-        return Math.Min(cost, atStart);
+        return cost;
     }
 
     /// <summary>The total cost; with <paramref name="build"/> also the normal equations at the current point.</summary>
