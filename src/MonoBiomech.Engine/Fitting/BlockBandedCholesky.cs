@@ -89,43 +89,68 @@ internal sealed class BlockBandedCholesky
     public void Solve(Span<double> rhs)
     {
         if (rhs.Length != Dimension) throw new ArgumentException($"Expected {Dimension} values.", nameof(rhs));
-        int n = BlockSize;
+        SolveBlocks(new[] { rhs.ToArray() }, rhs);
+    }
+
+    /// <summary>
+    /// Solves A·xₖ = bₖ in place for several right-hand sides, sweeping the factor once for all of them (the factor of a
+    /// long video is far larger than the caches, so one sweep instead of one per right-hand side matters).
+    /// </summary>
+    public void Solve(IReadOnlyList<double[]> rightHandSides)
+    {
+        foreach (double[] rhs in rightHandSides)
+            if (rhs.Length != Dimension) throw new ArgumentException($"Expected {Dimension} values.", nameof(rightHandSides));
+        SolveBlocks(rightHandSides, Span<double>.Empty);
+    }
+
+    private void SolveBlocks(IReadOnlyList<double[]> rightHandSides, Span<double> single)
+    {
+        int n = BlockSize, count = rightHandSides.Count;
         // L·y = b
         for (int i = 0; i < BlockCount; i++)
         {
-            Span<double> yi = rhs.Slice(i * n, n);
-            for (int m = Math.Max(0, i - Bandwidth); m < i; m++)
+            for (int k = 0; k < count; k++)
             {
-                ReadOnlySpan<double> lim = Block(i, i - m), ym = rhs.Slice(m * n, n);
-                for (int r = 0; r < n; r++) yi[r] -= Dot(lim.Slice(r * n, n), ym);
+                Span<double> rhs = rightHandSides[k];
+                Span<double> yi = rhs.Slice(i * n, n);
+                for (int m = Math.Max(0, i - Bandwidth); m < i; m++)
+                {
+                    ReadOnlySpan<double> lim = Block(i, i - m), ym = rhs.Slice(m * n, n);
+                    for (int r = 0; r < n; r++) yi[r] -= Dot(lim.Slice(r * n, n), ym);
+                }
+                ForwardSubstitute(Block(i, 0), yi, n);
             }
-            ForwardSubstitute(Block(i, 0), yi, n);
         }
         // Lᵀ·x = y
         for (int i = BlockCount - 1; i >= 0; i--)
         {
-            Span<double> xi = rhs.Slice(i * n, n);
             ReadOnlySpan<double> lii = Block(i, 0);
-            for (int r = n - 1; r >= 0; r--)
+            for (int k = 0; k < count; k++)
             {
-                double v = xi[r];
-                for (int c = r + 1; c < n; c++) v -= lii[c * n + r] * xi[c];
-                xi[r] = v / lii[r * n + r];
-            }
-            // Subtract L(i,m)ᵀ·x_i from the earlier blocks once x_i is final.
-            for (int m = Math.Max(0, i - Bandwidth); m < i; m++)
-            {
-                ReadOnlySpan<double> lim = Block(i, i - m);
-                Span<double> ym = rhs.Slice(m * n, n);
-                for (int r = 0; r < n; r++)
+                Span<double> rhs = rightHandSides[k];
+                Span<double> xi = rhs.Slice(i * n, n);
+                for (int r = n - 1; r >= 0; r--)
                 {
-                    double xr = xi[r];
-                    if (xr == 0) continue;
-                    ReadOnlySpan<double> row = lim.Slice(r * n, n);
-                    for (int c = 0; c < n; c++) ym[c] -= row[c] * xr;
+                    double v = xi[r];
+                    for (int c = r + 1; c < n; c++) v -= lii[c * n + r] * xi[c];
+                    xi[r] = v / lii[r * n + r];
+                }
+                // Subtract L(i,m)ᵀ·x_i from the earlier blocks once x_i is final.
+                for (int m = Math.Max(0, i - Bandwidth); m < i; m++)
+                {
+                    ReadOnlySpan<double> lim = Block(i, i - m);
+                    Span<double> ym = rhs.Slice(m * n, n);
+                    for (int r = 0; r < n; r++)
+                    {
+                        double xr = xi[r];
+                        if (xr == 0) continue;
+                        ReadOnlySpan<double> row = lim.Slice(r * n, n);
+                        for (int c = 0; c < n; c++) ym[c] -= row[c] * xr;
+                    }
                 }
             }
         }
+        if (!single.IsEmpty) rightHandSides[0].CopyTo(single);
     }
 
     /// <summary>

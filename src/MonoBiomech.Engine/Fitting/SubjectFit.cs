@@ -89,8 +89,11 @@ internal sealed class SubjectFit
             bool accepted = false;
             double previous = cost;
 
-            var savedQ = videos.Select(v => (double[])v.Coordinates.Clone()).ToArray();
-            var savedT = videos.Select(v => (double[])v.Translation.Clone()).ToArray();
+            foreach (VideoState v in videos)
+            {
+                Array.Copy(v.Coordinates, v.SavedCoordinates, v.Coordinates.Length);
+                Array.Copy(v.Translation, v.SavedTranslation, v.Translation.Length);
+            }
             var savedB = (double[])scales.Clone();
             for (int attempt = 0; attempt < 12 && !accepted; attempt++)
             {
@@ -107,10 +110,10 @@ internal sealed class SubjectFit
                         break;
                     }
                 }
-                for (int v = 0; v < videos.Length; v++)
+                foreach (VideoState v in videos)
                 {
-                    Array.Copy(savedQ[v], videos[v].Coordinates, savedQ[v].Length);
-                    Array.Copy(savedT[v], videos[v].Translation, savedT[v].Length);
+                    Array.Copy(v.SavedCoordinates, v.Coordinates, v.Coordinates.Length);
+                    Array.Copy(v.SavedTranslation, v.Translation, v.Translation.Length);
                 }
                 Array.Copy(savedB, scales, groups);
                 mu *= nu;
@@ -459,24 +462,20 @@ internal sealed class SubjectFit
         {
             VideoState video = videos[vi];
             if (!AssembleVideo(video, stage, mu, out double[] gq, out double[] hqbReduced, out double[] invTtt, sbb, rb)) return false;
-            // y = A⁻¹·g_q, X = A⁻¹·H_qβ
-            video.Banded!.Solve(gq);
-            var xs = new double[stage.SolveScales ? groups : 0][];
+            // y = A⁻¹·g_q, X = A⁻¹·H_qβ in one sweep of the factor.
             int dimension = video.FrameCount * n;
+            double[][] xs = stage.SolveScales ? video.SchurColumns : Array.Empty<double[]>();
             for (int g = 0; g < xs.Length; g++)
-            {
-                var column = new double[dimension];
-                for (int i = 0; i < dimension; i++) column[i] = hqbReduced[i * groups + g];
-                video.Banded.Solve(column);
-                xs[g] = column;
-                // S −= H_βqᵀ·X,  rhs += H_βqᵀ·y  (rhs = −g_β + H_βq·A⁻¹·g_q)
+                for (int i = 0; i < dimension; i++) xs[g][i] = hqbReduced[i * groups + g];
+            video.Banded!.Solve(xs.Prepend(gq).ToArray());
+            // S −= H_βqᵀ·X,  rhs += H_βqᵀ·y  (rhs = −g_β + H_βq·A⁻¹·g_q)
+            for (int g = 0; g < xs.Length; g++)
                 for (int h = 0; h < groups; h++)
                 {
                     double s = 0;
-                    for (int i = 0; i < dimension; i++) s += hqbReduced[i * groups + h] * column[i];
+                    for (int i = 0; i < dimension; i++) s += hqbReduced[i * groups + h] * xs[g][i];
                     sbb[h * groups + g] -= s;
                 }
-            }
             if (stage.SolveScales)
                 for (int h = 0; h < groups; h++)
                 {
@@ -500,7 +499,7 @@ internal sealed class SubjectFit
             VideoState video = videos[vi];
             (double[] y, double[][] xs, _, double[] invTtt) = perVideo[vi];
             int dimension = video.FrameCount * n;
-            var dq = new double[dimension];
+            double[] dq = video.Step;
             for (int i = 0; i < dimension; i++)
             {
                 double v = -y[i];
@@ -549,9 +548,11 @@ internal sealed class SubjectFit
         video.Banded ??= new BlockBandedCholesky(frames, n, 2);
         BlockBandedCholesky banded = video.Banded;
         banded.Clear();
-        gq = (double[])video.Gq.Clone();
-        hqbReduced = (double[])video.Hqb.Clone();
-        invTtt = new double[frames * 9];
+        gq = video.ReducedGq;
+        hqbReduced = video.ReducedHqb;
+        invTtt = video.InverseTtt;
+        Array.Copy(video.Gq, gq, gq.Length);
+        Array.Copy(video.Hqb, hqbReduced, hqbReduced.Length);
         double[] localGq = gq, localHqb = hqbReduced, localInv = invTtt;
 
         // Which coordinates are held: frozen slides, or at a bound with the descent direction pointing outside.

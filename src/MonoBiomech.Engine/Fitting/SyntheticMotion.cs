@@ -37,7 +37,9 @@ internal static class SyntheticMotion
 
         // Camera: beside the path centre, 3-6 m away, 1.3-1.5 m high, looking at the path (oblique up to ±30°), pitched down 5-12°.
         int pelvisX = model.FindCoordinate("pelvis_tx"), pelvisZ = model.FindCoordinate("pelvis_tz");
-        double midX = pelvisX >= 0 ? q[(frames / 2) * n + pelvisX] : 0, midY = pelvisZ >= 0 ? -q[(frames / 2) * n + pelvisZ] : 0;
+        // Aim at the middle of the ground the subject covers.
+        double midX = pelvisX >= 0 ? Enumerable.Range(0, frames).Average(t => q[t * n + pelvisX]) : 0;
+        double midY = pelvisZ >= 0 ? -Enumerable.Range(0, frames).Average(t => q[t * n + pelvisZ]) : 0;
         double distance = 3 + 3 * random.NextDouble(), height = 1.3 + 0.2 * random.NextDouble();
         double yaw = (random.NextDouble() - 0.5) * Math.PI / 3, pitch = -(5 + 7 * random.NextDouble()) * Math.PI / 180;
         double[] forward = { Math.Sin(yaw) * Math.Cos(pitch), Math.Cos(yaw) * Math.Cos(pitch), Math.Sin(pitch) };
@@ -93,7 +95,10 @@ internal static class SyntheticMotion
         return new SyntheticVideo(keypoints, q, (double[])scales.Clone(), clean, r, camera);
     }
 
-    /// <summary>Walking along world +x at ~1.2 m/s: leg and arm swing at ~0.9 strides/s with harmonics, small pelvis and trunk motion.</summary>
+    /// <summary>
+    /// Walking back and forth along world x at ~1.2 m/s over a 6 m path centred on the origin (a smooth 1.5 s turn at each
+    /// end, so long clips stay in front of the camera): leg and arm swing at ~0.9 strides/s with harmonics, small pelvis and trunk motion.
+    /// </summary>
     private static double[] Walking(BodyModel model, int frames, double fps, Random random)
     {
         int n = model.CoordinateCount;
@@ -128,15 +133,29 @@ internal static class SyntheticMotion
                 Set("arm_add_" + side, -0.15 + 0.04 * Math.Sin(s));
                 Set("elbow_flex_" + side, 0.5 + 0.2 * Math.Sin(s + 0.4));
             }
-            Set("pelvis_tx", speed * time);
+            (double x, double heading) = PathPosition(time, speed);
+            Set("pelvis_tx", x);
             Set("pelvis_tz", 0.02 * Math.Sin(w));
             Set("pelvis_ty", -0.05 + 0.02 * Math.Sin(2 * w));
             Set("pelvis_tilt", -0.05 + 0.04 * Math.Sin(2 * w));
             Set("pelvis_list", 0.05 * Math.Sin(w));
-            Set("pelvis_rotation", 0.1 * Math.Sin(w));
+            Set("pelvis_rotation", heading + 0.1 * Math.Sin(w));
             Set("lumbar_extension", -0.1 + 0.03 * Math.Sin(2 * w));
         }
         return q;
+    }
+
+    /// <summary>Position along the 6 m path and heading (radians, unwrapped) at a time: straight legs joined by smooth 180° turns.</summary>
+    private static (double X, double Heading) PathPosition(double time, double speed)
+    {
+        const double length = 6, turnSeconds = 1.5;
+        double legSeconds = length / speed, cycle = legSeconds + turnSeconds;
+        int leg = (int)Math.Floor(time / cycle);
+        double within = time - leg * cycle, direction = leg % 2 == 0 ? 1 : -1;
+        if (within < legSeconds)
+            return (direction * (-length / 2 + speed * within), leg * Math.PI);
+        double turn = (within - legSeconds) / turnSeconds;
+        return (direction * length / 2, (leg + 0.5 - 0.5 * Math.Cos(Math.PI * turn)) * Math.PI);
     }
 
     /// <summary>Band-limited random motion: for each limited DoF three sinusoids of 0.3-2.5 Hz within ±25 % of its half-range; the root wanders slowly.</summary>

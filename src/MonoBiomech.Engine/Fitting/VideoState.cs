@@ -34,6 +34,13 @@ internal sealed class VideoState
         Gq = new double[t * n];
         Gt = new double[t * 3];
         Fixed = new bool[t * n];
+        ReducedGq = new double[t * n];
+        ReducedHqb = new double[t * n * scaleGroups];
+        InverseTtt = new double[t * 9];
+        SchurColumns = Enumerable.Range(0, scaleGroups).Select(_ => new double[t * n]).ToArray();
+        Step = new double[t * n];
+        SavedCoordinates = new double[t * n];
+        SavedTranslation = new double[t * 3];
     }
 
     public string Source { get; }
@@ -81,6 +88,15 @@ internal sealed class VideoState
     public bool[] Fixed { get; }
 
     public BlockBandedCholesky? Banded { get; set; }
+
+    // Solve buffers, reused across iterations (a long video's are tens of MB; reallocating them each step costs GC time).
+    public double[] ReducedGq { get; }
+    public double[] ReducedHqb { get; }
+    public double[] InverseTtt { get; }
+    public double[][] SchurColumns { get; }
+    public double[] Step { get; }
+    public double[] SavedCoordinates { get; }
+    public double[] SavedTranslation { get; }
 
     /// <summary>A model site (world-frame positions from the kinematics) in this video's camera frame, metres.</summary>
     public (double X, double Y, double Z) SiteInCamera(double[] sitesWorld, int site)
