@@ -57,7 +57,9 @@ public sealed record FitMetrics(int Iterations, double FinalCost, double Mean3dE
 
 /// <summary>
 /// The fitted model of one video. World frame: z up (gravity-aligned, estimated from the keypoints), x along the camera's
-/// x axis projected on the floor, origin at the camera centre; metres and radians.
+/// x axis projected on the floor, origin on the floor (5th percentile of the lowest site) straight below the camera
+/// centre; metres and radians. x_world = <see cref="CameraToWorldRotation"/>·x_camera + <see cref="CameraPositionMetres"/>.
+/// Unlike upstream (whose "world" is the camera frame), pelvis angles here are anatomical: an upright subject has list ≈ 0.
 /// </summary>
 public sealed class BiomechFitResult
 {
@@ -91,6 +93,9 @@ public sealed class BiomechFitResult
 
     /// <summary>Row-major 3x3 R with x_world = R · x_camera (camera: x right, y down, z forward).</summary>
     public required double[] CameraToWorldRotation { get; init; }
+
+    /// <summary>The camera centre in the world frame, metres: (0, 0, camera height above the floor).</summary>
+    public double[] CameraPositionMetres { get; init; } = new double[3];
 
     public required FitMetrics Metrics { get; init; }
 

@@ -38,6 +38,7 @@ internal static class Initialisation
                 if (norm > 0.5) up = median.Select(v => v / norm).ToArray();
             }
         }
+        up = RefineWithFloorContacts(video, names, up);
         // World axes in camera coordinates: x = camera x without its "up" part, z = up, y = z × x.
         double[] ex = { 1 - up[0] * up[0], -up[0] * up[1], -up[0] * up[2] };
         double en = Math.Sqrt(ex[0] * ex[0] + ex[1] * ex[1] + ex[2] * ex[2]);
@@ -45,6 +46,64 @@ internal static class Initialisation
         double[] ey = { up[1] * ex[2] - up[2] * ex[1], up[2] * ex[0] - up[0] * ex[2], up[0] * ex[1] - up[1] * ex[0] };
         double[] r = video.WorldToCamera;
         for (int row = 0; row < 3; row++) { r[row * 3] = ex[row]; r[row * 3 + 1] = ey[row]; r[row * 3 + 2] = up[row]; }
+    }
+
+    /// <summary>
+    /// The trunk axis leans (forward in walking, so it is off by several degrees in the plane of travel). The ground
+    /// contacts fix exactly that direction: the lowest foot keypoint of every frame lies on the floor, so "up" must be
+    /// perpendicular to the line (or plane) those points spread along. Correction kept only when the contacts spread over
+    /// 0.6 m or more and it moves "up" by less than 20°.
+    /// </summary>
+    private static double[] RefineWithFloorContacts(VideoState video, IReadOnlyList<string> names, double[] up)
+    {
+        int[] feet = new[] { "LHeel", "RHeel", "LBigToe", "RBigToe" }.Select(name => IndexOf(names, name)).Where(j => j >= 0).ToArray();
+        if (feet.Length == 0) return up;
+        int joints = video.JointCount;
+        var points = new List<double[]>();
+        for (int t = 0; t < video.FrameCount; t++)
+        {
+            double[]? lowest = null; double lowestHeight = double.PositiveInfinity;
+            foreach (int j in feet)
+            {
+                if (video.Confidence[t * joints + j] <= 0) continue;
+                int o = (t * joints + j) * 3;
+                double[] p = { video.Observed3dMetres[o], video.Observed3dMetres[o + 1], video.Observed3dMetres[o + 2] };
+                double height = p[0] * up[0] + p[1] * up[1] + p[2] * up[2];
+                if (height < lowestHeight) { lowestHeight = height; lowest = p; }
+            }
+            if (lowest is not null) points.Add(lowest);
+        }
+        if (points.Count < 10) return up;
+        double[] mean = new double[3];
+        foreach (double[] p in points) for (int a = 0; a < 3; a++) mean[a] += p[a] / points.Count;
+        var covariance = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(3, 3);
+        foreach (double[] p in points)
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) covariance[a, b] += (p[a] - mean[a]) * (p[b] - mean[b]) / points.Count;
+        var evd = covariance.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+        // Eigenvalues ascending for a symmetric matrix: index 2 is the main spread, 0 the floor normal if the spread is planar.
+        double[] values = evd.EigenValues.Select(v => v.Real).ToArray();
+        double[] Column(int k) => new[] { evd.EigenVectors[0, k], evd.EigenVectors[1, k], evd.EigenVectors[2, k] };
+        double[] refined;
+        if (Math.Sqrt(values[1]) > 0.3 && values[0] < 0.05 * values[1])
+        {
+            refined = Column(0);
+        }
+        else if (Math.Sqrt(values[2]) > 0.3)
+        {
+            double[] along = Column(2);
+            double dot = up[0] * along[0] + up[1] * along[1] + up[2] * along[2];
+            refined = new[] { up[0] - dot * along[0], up[1] - dot * along[1], up[2] - dot * along[2] };
+        }
+        else
+        {
+            return up;
+        }
+        double norm = Math.Sqrt(refined[0] * refined[0] + refined[1] * refined[1] + refined[2] * refined[2]);
+        double cosine = (refined[0] * up[0] + refined[1] * up[1] + refined[2] * up[2]) / norm;
+        if (cosine < 0) { cosine = -cosine; norm = -norm; }
+        if (cosine < Math.Cos(20 * Math.PI / 180)) return up;
+        return refined.Select(v => v / norm).ToArray();
     }
 
     /// <summary>

@@ -234,8 +234,9 @@ internal sealed record SyntheticErrors(double[] CoordinateRmse, double MeanSiteE
                 int j = truthIndex[s];
                 if (j < 0) continue;
                 int o = (t * sites + s) * 3;
-                double wx = fit.SitePositionsMetres[o], wy = fit.SitePositionsMetres[o + 1], wz = fit.SitePositionsMetres[o + 2];
-                // x_camera = R_wcᵀ·x_world
+                double[] c0 = fit.CameraPositionMetres;
+                double wx = fit.SitePositionsMetres[o] - c0[0], wy = fit.SitePositionsMetres[o + 1] - c0[1], wz = fit.SitePositionsMetres[o + 2] - c0[2];
+                // x_camera = R_wcᵀ·(x_world − camera)
                 double cx = rw[0] * wx + rw[3] * wy + rw[6] * wz, cy = rw[1] * wx + rw[4] * wy + rw[7] * wz, cz = rw[2] * wx + rw[5] * wy + rw[8] * wz;
                 int c = (t * truth.Keypoints.JointCount + j) * 3;
                 siteSum += 1000 * Math.Sqrt(Math.Pow(cx - truth.TrueSitesCameraMetres[c], 2) + Math.Pow(cy - truth.TrueSitesCameraMetres[c + 1], 2) + Math.Pow(cz - truth.TrueSitesCameraMetres[c + 2], 2));

@@ -5,7 +5,7 @@ namespace MonoBiomech.Engine.Output;
 /// <summary>
 /// Upstream's <c>&lt;video&gt;_fitted_model.npz</c> (biomech-fit.md §5): <c>timestamps</c> (T,), <c>qpos</c>/<c>qvel</c> (T,40),
 /// <c>sites</c> (T,87,3) m, <c>joints</c> (T,22,3) m, <c>scale</c> (8,1). Our frame is the z-up world of
-/// <see cref="BiomechFitResult"/>, not upstream's camera frame, so we also store <c>camera_to_world</c> (3,3) and the names
+/// <see cref="BiomechFitResult"/>, not upstream's camera frame, so we also store <c>camera_to_world</c> (3,3), <c>camera_position</c> (3,) and the names
 /// (<c>coordinate_names</c>, <c>site_names</c>, <c>body_names</c>, <c>scale_group_names</c>) and <c>site_offsets</c> (87,3).
 /// </summary>
 public static class FittedModelNpz
@@ -23,6 +23,7 @@ public static class FittedModelNpz
             ["scale"] = NpyArray.FromNumbers(result.BodyScales, new[] { result.BodyScales.Length, 1 }),
             ["site_offsets"] = NpyArray.FromNumbers(result.SiteOffsetsMetres, new[] { result.SiteNames.Count, 3 }),
             ["camera_to_world"] = NpyArray.FromNumbers(result.CameraToWorldRotation, new[] { 3, 3 }),
+            ["camera_position"] = NpyArray.FromNumbers(result.CameraPositionMetres, new[] { 3 }),
             ["coordinate_names"] = NpyArray.FromStrings(result.CoordinateNames),
             ["site_names"] = NpyArray.FromStrings(result.SiteNames),
             ["body_names"] = NpyArray.FromStrings(result.BodyNames),
@@ -55,6 +56,7 @@ public static class FittedModelNpz
 
         double[] metrics = a.TryGetValue("metrics", out NpyArray? m) && m.ElementCount == 6 ? m.RequireNumbers(path, "metrics") : new double[6];
         double[] rotation = a.TryGetValue("camera_to_world", out NpyArray? r) && r.ElementCount == 9 ? r.RequireNumbers(path, "camera_to_world") : new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+        double[] cameraPosition = a.TryGetValue("camera_position", out NpyArray? cp) && cp.ElementCount == 3 ? cp.RequireNumbers(path, "camera_position") : new double[3];
         double[] offsets = a.TryGetValue("site_offsets", out NpyArray? o) && o.ElementCount == siteCount * 3 ? o.RequireNumbers(path, "site_offsets") : new double[siteCount * 3];
         return new BiomechFitResult
         {
@@ -71,6 +73,7 @@ public static class FittedModelNpz
             BodyScales = scale.RequireNumbers(path, "scale"),
             SiteOffsetsMetres = offsets,
             CameraToWorldRotation = rotation,
+            CameraPositionMetres = cameraPosition,
             Metrics = new FitMetrics((int)metrics[0], metrics[1], metrics[2], metrics[3], TimeSpan.FromSeconds(metrics[4]), metrics[5] != 0),
         };
     }

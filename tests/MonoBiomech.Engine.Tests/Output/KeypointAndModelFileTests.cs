@@ -78,6 +78,7 @@ public sealed class KeypointAndModelFileTests : IDisposable
             BodyScales = new[] { 0.03 },
             SiteOffsetsMetres = new double[9],
             CameraToWorldRotation = new double[] { 1, 0, 0, 0, 0, 1, 0, -1, 0 },
+            CameraPositionMetres = new double[] { 0, 0, 1.45 },
             Metrics = new FitMetrics(12, 0.5, 11.5, 2.25, TimeSpan.FromSeconds(1.5), true),
         };
         string path = Path.Combine(folder, "clip_fitted_model.npz");
@@ -94,6 +95,7 @@ public sealed class KeypointAndModelFileTests : IDisposable
         Assert.Equal(result.BodyPositionsMetres, read.BodyPositionsMetres);
         Assert.Equal(result.CoordinateNames, read.CoordinateNames);
         Assert.Equal(result.CameraToWorldRotation, read.CameraToWorldRotation);
+        Assert.Equal(result.CameraPositionMetres, read.CameraPositionMetres);
         Assert.Equal(result.Metrics, read.Metrics);
     }
 
