@@ -71,6 +71,31 @@ internal static class FitBenchmark
             }
     }
 
+    /// <summary>`fit sweep [seeds]`: realistic-noise fits over many seeds (camera, subject, motion); worst-case major-joint RMSE.</summary>
+    public static void Sweep(string[] args)
+    {
+        BodyModel model = BodyModel.LoadMjcf(FindModel());
+        int seeds = args.Select(a => int.TryParse(a, out int v) ? v : 0).FirstOrDefault(v => v > 0, 10);
+        int[] major = new[] { "hip_flexion_r", "hip_flexion_l", "knee_angle_r", "knee_angle_l", "ankle_angle_r", "ankle_angle_l", "elbow_flex_r", "elbow_flex_l" }
+            .Select(model.FindCoordinate).ToArray();
+        foreach (SyntheticMotionKind kind in Enum.GetValues<SyntheticMotionKind>())
+        {
+            var worst = new List<double>();
+            for (int seed = 100; seed < 100 + seeds; seed++)
+            {
+                var scales = SyntheticMotion.RandomScales(model, new Random(seed), 0.1);
+                var video = SyntheticMotion.Generate(model, kind, 150, 30, scales, SyntheticNoise.Realistic, seed);
+                BiomechFitResult result = BiomechFitter.Fit(model, new[] { video.Keypoints }, new BiomechFitSettings(), null, CancellationToken.None)[0];
+                var e = SyntheticErrors.Compare(model, video, result);
+                double max = major.Max(d => e.CoordinateRmse[d]) * 180 / Math.PI;
+                worst.Add(max);
+                Console.WriteLine($"{kind} seed {seed}: worst major-joint RMSE {max:F2} deg, max scale error {100 * e.MaxScaleFactorError:F2} %, {result.Metrics.Iterations} iterations");
+            }
+            worst.Sort();
+            Console.WriteLine($"{kind}: median of per-clip worst major-joint RMSE {worst[worst.Count / 2]:F2} deg, max {worst[^1]:F2} deg");
+        }
+    }
+
     private static string FindModel()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
