@@ -47,7 +47,7 @@ public static class BiomechFitter
             states.Add(state);
         }
 
-        var fit = new SubjectFit(model, states, settings, cancellationToken);
+        using var fit = new SubjectFit(model, states, settings, cancellationToken);
         Initialisation.InitialiseTranslation(model, states, fit.Scales);
         int poseIterations = Math.Max(1, Math.Min(settings.MaxIterations, 30));
         fit.Run(new FitStage("pose (3D only)", Use2d: false, SolveScales: false, FreezeSlides: true, FitSiteOffsets: false, poseIterations), progress);

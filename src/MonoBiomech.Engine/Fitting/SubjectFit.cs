@@ -22,7 +22,7 @@ internal sealed record FitStage(string Name, bool Use2d, bool SolveScales, bool 
 /// Joint limits are honoured by projection with an active set (a coordinate at a bound whose gradient points out is held
 /// fixed for that step) rather than upstream's tanh map, whose vanishing gradient can trap joints at their limits.
 /// </remarks>
-internal sealed class SubjectFit
+internal sealed class SubjectFit : IDisposable
 {
     private const double TranslationPriorPerSquareCentimetre = 1e-4;
     private const double SlideAccelerationSigmaRatio = 0.1;
@@ -74,6 +74,8 @@ internal sealed class SubjectFit
 
     /// <summary>∂F/∂Δ (data terms only; the prior's 2λΔ is added in the Δ step) from the last building <see cref="Evaluate"/>.</summary>
     internal ReadOnlySpan<double> SiteOffsetDataGradient => gd;
+
+    public void Dispose() => workspaces.Dispose();
 
     /// <summary>Runs one stage of damped Gauss-Newton; returns the final cost.</summary>
     public double Run(FitStage stage, IProgress<FitProgress>? progress)

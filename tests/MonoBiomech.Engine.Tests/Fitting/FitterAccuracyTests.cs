@@ -72,6 +72,31 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
     }
 
     [SharedDataFact]
+    public void GapWithoutDetectionsIsBridgedSmoothly()
+    {
+        var model = FitTestData.Load();
+        var video = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 90, 30, SyntheticMotion.RandomScales(model, new Random(71)), SyntheticNoise.None, 71);
+        // 0.3 s without a person (upstream's zero-filled frames, confidence 0), plus the first 3 frames.
+        PoseSequence k = video.Keypoints;
+        double[] k3 = (double[])k.Keypoints3dMillimetres.Clone(), k2 = (double[])k.Keypoints2dPixels.Clone(), c = (double[])k.Confidences.Clone();
+        int joints = k.JointCount;
+        foreach (int t in Enumerable.Range(40, 9).Concat(Enumerable.Range(0, 3)))
+        {
+            Array.Clear(k3, t * joints * 3, joints * 3);
+            Array.Clear(k2, t * joints * 2, joints * 2);
+            Array.Fill(c, 1.0, t * joints, joints); // confidences faked to 1 as upstream does: the zeros must be recognised anyway
+        }
+        var gapped = new PoseSequence(k.Source, k.JointNames, k.TimestampsSeconds, k3, k2, c, k.Camera);
+        BiomechFitResult fit = BiomechFitter.Fit(model, new[] { gapped }, new BiomechFitSettings(), null, CancellationToken.None)[0];
+        var errors = SyntheticErrors.Compare(model, video, fit);
+        int n = model.CoordinateCount;
+        double worstInGap = FitTestData.MajorJoints(model).Max(d => Enumerable.Range(40, 9).Max(t => Math.Abs(fit.Coordinates[t * n + d] - video.TrueCoordinates[t * n + d]))) * 180 / Math.PI;
+        output.WriteLine($"gap: worst major-joint error inside the gap {worstInGap:F2} deg; whole-clip joint RMSE {errors.RmseDegrees(model, FitTestData.JointCoordinates(model)):F2} deg");
+        Assert.True(worstInGap < 10, $"gap error {worstInGap:F2} deg");
+        Assert.True(errors.RmseDegrees(model, FitTestData.MajorJoints(model)) < 3);
+    }
+
+    [SharedDataFact]
     public void TwoVideosOfOneSubjectShareBodyScales()
     {
         var model = FitTestData.Load();

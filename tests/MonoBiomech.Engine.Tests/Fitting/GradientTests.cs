@@ -20,7 +20,7 @@ public sealed class GradientTests
         video.InverseConfidenceSum = 1 / video.Confidence.Sum();
         Initialisation.EstimateWorld(video, synthetic.Keypoints.JointNames);
         Initialisation.InitialiseRoot(model, video, CancellationToken.None);
-        var fit = new SubjectFit(model, new[] { video }, new BiomechFitSettings(), CancellationToken.None);
+        using var fit = new SubjectFit(model, new[] { video }, new BiomechFitSettings(), CancellationToken.None);
         Initialisation.InitialiseTranslation(model, new[] { video }, fit.Scales);
         fit.Run(new FitStage("pose", false, false, true, false, 3), null);
 
