@@ -89,7 +89,7 @@ internal static class FitBenchmark
                 var e = SyntheticErrors.Compare(model, video, result);
                 double max = major.Max(d => e.CoordinateRmse[d]) * 180 / Math.PI;
                 worst.Add(max);
-                Console.WriteLine($"{kind} seed {seed}: worst major-joint RMSE {max:F2} deg, max scale error {100 * e.MaxScaleFactorError:F2} %, {result.Metrics.Iterations} iterations");
+                Console.WriteLine($"{kind} seed {seed}: worst major-joint RMSE {max:F2} deg, max scale error {100 * e.MaxScaleFactorError:F2} %, {result.Metrics.Iterations} iterations, {result.SwappedFrames} frames relabelled");
             }
             worst.Sort();
             Console.WriteLine($"{kind}: median of per-clip worst major-joint RMSE {worst[worst.Count / 2]:F2} deg, max {worst[^1]:F2} deg");

@@ -53,15 +53,14 @@ internal static class KeypointCleaning
     /// Detects frames whose left/right labels are swapped: the frame's centred 3D keypoints are compared with the
     /// interpolation of its neighbours, as labelled and mirrored; a frame is relabelled when the mirrored labels fit at
     /// least twice as well (capped per-point distances keep outliers from deciding). Model-free, so it runs before the fit
-    /// can be pulled towards the swapped pose. Catches isolated swapped frames; a run of swapped frames is left to the
-    /// robust loss. Returns the number of frames relabelled.
+    /// can be pulled towards the swapped pose. Isolated frames are tested against both neighbours; runs of up to 10 frames
+    /// by their two boundaries. Returns the number of frames relabelled.
     /// </summary>
     public static int UndoLeftRightSwaps(VideoState video, IReadOnlyList<string> names)
     {
         int[] partner = MirrorPartners(names);
         if (Enumerable.Range(0, partner.Length).All(j => partner[j] == j)) return 0;
         int joints = video.JointCount, frames = video.FrameCount, swapped = 0;
-        const double capSquaredMetres = 0.3 * 0.3;
         double[] centred = new double[frames * joints * 3];
         bool[] usable = new bool[frames];
         for (int t = 0; t < frames; t++)
@@ -84,42 +83,75 @@ internal static class KeypointCleaning
             }
         }
 
+        // Isolated frames: compare with the interpolation of both neighbours.
         for (int t = 1; t + 1 < frames; t++)
         {
             if (!usable[t] || !usable[t - 1] || !usable[t + 1]) continue;
             double h0 = video.Timestamps[t] - video.Timestamps[t - 1], h1 = video.Timestamps[t + 1] - video.Timestamps[t];
-            double wPrevious = h1 / (h0 + h1), wNext = h0 / (h0 + h1);
-            double asLabelled = 0, mirrored = 0;
-            for (int j = 0; j < joints; j++)
-            {
-                int m = partner[j];
-                if (m == j) continue;
-                if (video.Confidence[(t - 1) * joints + j] <= 0 || video.Confidence[(t + 1) * joints + j] <= 0
-                    || video.Confidence[t * joints + j] <= 0 || video.Confidence[t * joints + m] <= 0) continue;
-                double d1 = 0, d2 = 0;
-                for (int a = 0; a < 3; a++)
-                {
-                    double reference = wPrevious * centred[((t - 1) * joints + j) * 3 + a] + wNext * centred[((t + 1) * joints + j) * 3 + a];
-                    double own = centred[(t * joints + j) * 3 + a] - reference;
-                    double other = centred[(t * joints + m) * 3 + a] - reference;
-                    d1 += own * own; d2 += other * other;
-                }
-                asLabelled += Math.Min(d1, capSquaredMetres);
-                mirrored += Math.Min(d2, capSquaredMetres);
-            }
-            if (mirrored * 2 >= asLabelled) continue;
+            if (!IsMirrored(video, centred, partner, t, t - 1, h1 / (h0 + h1), t + 1, h0 / (h0 + h1))) continue;
+            SwapLabels(video, centred, partner, t);
             swapped++;
-            for (int j = 0; j < joints; j++)
-            {
-                int m = partner[j];
-                if (m <= j) continue;
-                Swap(video.Observed3dMetres, (t * joints + j) * 3, (t * joints + m) * 3, 3);
-                Swap(video.Observed2dPixels, (t * joints + j) * 2, (t * joints + m) * 2, 2);
-                Swap(video.Confidence, t * joints + j, t * joints + m, 1);
-                Swap(centred, (t * joints + j) * 3, (t * joints + m) * 3, 3);
-            }
+        }
+
+        // Runs of 2..MaxRunFrames swapped frames: a swap boundary makes a frame look mirrored against its predecessor;
+        // relabel between two boundaries that are close enough (an unpaired boundary is ignored, so a missed one cannot
+        // flip the rest of the video).
+        const int maxRunFrames = 10;
+        var boundaries = new List<int>();
+        for (int t = 1; t < frames; t++)
+            if (usable[t] && usable[t - 1] && IsMirrored(video, centred, partner, t, t - 1, 1, t - 1, 0)) boundaries.Add(t);
+        for (int i = 0; i + 1 < boundaries.Count; i++)
+        {
+            int start = boundaries[i], end = boundaries[i + 1];
+            if (end - start < 2 || end - start > maxRunFrames) continue;
+            for (int t = start; t < end; t++) SwapLabels(video, centred, partner, t);
+            swapped += end - start;
+            i++;
         }
         return swapped;
+    }
+
+    /// <summary>
+    /// True when frame t's centred keypoints match the reference (a weighted sum of frames a and b) at least twice as well
+    /// with left and right exchanged; per-point squared distances are capped at 0.3 m so outliers cannot decide.
+    /// </summary>
+    private static bool IsMirrored(VideoState video, double[] centred, int[] partner, int t, int a, double weightA, int b, double weightB)
+    {
+        const double capSquaredMetres = 0.3 * 0.3;
+        int joints = video.JointCount;
+        double asLabelled = 0, mirrored = 0;
+        for (int j = 0; j < joints; j++)
+        {
+            int m = partner[j];
+            if (m == j) continue;
+            if (video.Confidence[a * joints + j] <= 0 || video.Confidence[b * joints + j] <= 0
+                || video.Confidence[t * joints + j] <= 0 || video.Confidence[t * joints + m] <= 0) continue;
+            double d1 = 0, d2 = 0;
+            for (int k = 0; k < 3; k++)
+            {
+                double reference = weightA * centred[(a * joints + j) * 3 + k] + weightB * centred[(b * joints + j) * 3 + k];
+                double own = centred[(t * joints + j) * 3 + k] - reference;
+                double other = centred[(t * joints + m) * 3 + k] - reference;
+                d1 += own * own; d2 += other * other;
+            }
+            asLabelled += Math.Min(d1, capSquaredMetres);
+            mirrored += Math.Min(d2, capSquaredMetres);
+        }
+        return mirrored * 2 < asLabelled;
+    }
+
+    private static void SwapLabels(VideoState video, double[] centred, int[] partner, int t)
+    {
+        int joints = video.JointCount;
+        for (int j = 0; j < joints; j++)
+        {
+            int m = partner[j];
+            if (m <= j) continue;
+            Swap(video.Observed3dMetres, (t * joints + j) * 3, (t * joints + m) * 3, 3);
+            Swap(video.Observed2dPixels, (t * joints + j) * 2, (t * joints + m) * 2, 2);
+            Swap(video.Confidence, t * joints + j, t * joints + m, 1);
+            Swap(centred, (t * joints + j) * 3, (t * joints + m) * 3, 3);
+        }
     }
 
     private static void Swap(double[] values, int a, int b, int count)
