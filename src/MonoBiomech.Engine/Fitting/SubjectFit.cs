@@ -83,6 +83,7 @@ internal sealed class SubjectFit : IDisposable
         CancellationToken token = parallel.CancellationToken;
         double cost = Evaluate(stage, build: true);
         double mu = 1e-3, nu = 2;
+        bool offsetsActive = stage.FitSiteOffsets && settings.FitSiteOffsets;
         Converged = false;
         for (int iteration = 1; iteration <= stage.MaxIterations; iteration++)
         {
@@ -122,10 +123,13 @@ internal sealed class SubjectFit : IDisposable
                 nu *= 2;
             }
 
-            if (accepted && stage.FitSiteOffsets && settings.FitSiteOffsets)
+            if (accepted && offsetsActive)
             {
+                // Δ is stiff (strong prior) and settles early; once its step gains next to nothing, stop paying two evaluations for it.
                 Evaluate(stage, build: true);
+                double before = cost;
                 cost = StepSiteOffsets(stage, cost);
+                offsetsActive = before - cost > 10 * settings.Tolerance * before;
             }
 
             progress?.Report(new FitProgress(iteration, stage.MaxIterations, cost, stage.Name));
