@@ -13,7 +13,7 @@ internal static class FitBenchmark
 {
     public static void Run(string[] args)
     {
-        string modelPath = args.FirstOrDefault(a => a.EndsWith(".xml", StringComparison.OrdinalIgnoreCase)) ?? FindModel();
+        string modelPath = ModelPath(args);
         int[] lengths = args.Select(a => int.TryParse(a, out int v) ? v : 0).Where(v => v > 0).DefaultIfEmpty().ToArray();
         if (lengths.Length == 1 && lengths[0] == 0) lengths = new[] { 300, 1200, 4800 };
         BodyModel model = BodyModel.LoadMjcf(modelPath);
@@ -52,10 +52,11 @@ internal static class FitBenchmark
         }
     }
 
-    /// <summary>`fit accuracy`: per-coordinate RMSE (degrees) of noise-free and realistic-noise fits of both motion kinds.</summary>
+    /// <summary>`fit accuracy [model.xml] [frames]`: per-coordinate RMSE (degrees) of noise-free and realistic-noise fits of both motion kinds.</summary>
     public static void Accuracy(string[] args)
     {
-        BodyModel model = BodyModel.LoadMjcf(FindModel());
+        BodyModel model = BodyModel.LoadMjcf(ModelPath(args));
+        Console.WriteLine($"fit accuracy: model {model.SourcePath}");
         int frames = args.Select(a => int.TryParse(a, out int v) ? v : 0).FirstOrDefault(v => v > 0, 120);
         foreach (SyntheticMotionKind kind in Enum.GetValues<SyntheticMotionKind>())
             foreach ((string label, SyntheticNoise noise) in new[] { ("noise-free", SyntheticNoise.None), ("realistic", SyntheticNoise.Realistic) })
@@ -71,10 +72,11 @@ internal static class FitBenchmark
             }
     }
 
-    /// <summary>`fit sweep [seeds] [view=degrees]`: realistic-noise fits over many seeds (camera, subject, motion); worst-case major-joint RMSE.</summary>
+    /// <summary>`fit sweep [model.xml] [seeds] [view=degrees]`: realistic-noise fits over many seeds (camera, subject, motion); worst-case major-joint RMSE.</summary>
     public static void Sweep(string[] args)
     {
-        BodyModel model = BodyModel.LoadMjcf(FindModel());
+        BodyModel model = BodyModel.LoadMjcf(ModelPath(args));
+        Console.WriteLine($"fit sweep: model {model.SourcePath}");
         int seeds = args.Select(a => int.TryParse(a, out int v) ? v : 0).FirstOrDefault(v => v > 0, 10);
         double? view = args.FirstOrDefault(a => a.StartsWith("view=", StringComparison.Ordinal)) is string v ? double.Parse(v[5..]) : null;
         int[] major = new[] { "hip_flexion_r", "hip_flexion_l", "knee_angle_r", "knee_angle_l", "ankle_angle_r", "ankle_angle_l", "elbow_flex_r", "elbow_flex_l" }
@@ -88,14 +90,19 @@ internal static class FitBenchmark
                 var video = SyntheticMotion.Generate(model, kind, 150, 30, scales, SyntheticNoise.Realistic, seed, viewYawDegrees: view);
                 BiomechFitResult result = BiomechFitter.Fit(model, new[] { video.Keypoints }, new BiomechFitSettings(), null, CancellationToken.None)[0];
                 var e = SyntheticErrors.Compare(model, video, result);
-                double max = major.Max(d => e.CoordinateRmse[d]) * 180 / Math.PI;
+                int worstJoint = major.MaxBy(d => e.CoordinateRmse[d]);
+                double max = e.CoordinateRmse[worstJoint] * 180 / Math.PI;
                 worst.Add(max);
-                Console.WriteLine($"{kind} seed {seed}: worst major-joint RMSE {max:F2} deg, max scale error {100 * e.MaxScaleFactorError:F2} %, {result.Metrics.Iterations} iterations, {result.SwappedFrames} frames relabelled");
+                Console.WriteLine($"{kind} seed {seed}: worst major-joint RMSE {max:F2} deg ({model.Coordinates[worstJoint].Name}), max scale error {100 * e.MaxScaleFactorError:F2} %, {result.Metrics.Iterations} iterations, {result.SwappedFrames} frames relabelled");
             }
             worst.Sort();
             Console.WriteLine($"{kind}: median of per-clip worst major-joint RMSE {worst[worst.Count / 2]:F2} deg, max {worst[^1]:F2} deg");
         }
     }
+
+    /// <summary>The first *.xml argument, else the default model.</summary>
+    private static string ModelPath(string[] args) =>
+        args.FirstOrDefault(a => a.EndsWith(".xml", StringComparison.OrdinalIgnoreCase)) ?? FindModel();
 
     private static string FindModel()
     {

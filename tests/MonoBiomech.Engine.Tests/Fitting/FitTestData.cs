@@ -1,16 +1,27 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using MonoBiomech.Engine.Fitting;
+using MonoBiomech.Engine.Tests.BodyModel;
 using MonoBiomech.Tests;
+using Xunit.Sdk;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
 
 using MonoBiomech.Engine.BodyModel;
 
-/// <summary>The body model for fitting tests (shared humanoid_torque.xml) and the coordinate sets the acceptance criteria name.</summary>
+/// <summary>
+/// The body models the fitting tests run on and the coordinate sets the acceptance criteria name. "own" is the product's
+/// default model (models/monobiomech_body.xml, always in the repository); "upstream" is the shared humanoid_torque.xml.
+/// </summary>
 internal static class FitTestData
 {
-    private static readonly Lazy<BodyModel> Model = new(() => BodyModel.LoadMjcf(SharedData.DataFile("humanoid_torque.xml")));
+    public const string Own = "own";
+    public const string Upstream = "upstream";
 
-    public static BodyModel Load() => Model.Value;
+    private static readonly ConcurrentDictionary<string, Lazy<BodyModel>> Models = new();
+
+    /// <summary>The named model, loaded once per test run (models are immutable).</summary>
+    public static BodyModel Load(string which) => Models.GetOrAdd(which, name => new Lazy<BodyModel>(() => TestModels.Load(name))).Value;
 
     public static int[] MajorJoints(BodyModel model) => new[]
     {
@@ -24,4 +35,23 @@ internal static class FitTestData
 
     public static BiomechFitResult FitOne(BodyModel model, SyntheticVideo video, BiomechFitSettings? settings = null) =>
         BiomechFitter.Fit(model, new[] { video.Keypoints }, settings ?? new BiomechFitSettings(), null, CancellationToken.None)[0];
+}
+
+/// <summary>
+/// One theory row whose first argument names a fitting model (<see cref="FitTestData.Own"/> or <see cref="FitTestData.Upstream"/>).
+/// Rows on the upstream model are skipped with a visible reason where ../shared is absent; rows on our own model always run.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class FitModelDataAttribute : DataAttribute
+{
+    private readonly object[] row;
+
+    public FitModelDataAttribute(string model, params object[] arguments)
+    {
+        row = new object[] { model }.Concat(arguments).ToArray();
+        if (model == FitTestData.Upstream && SharedData.Directory is null)
+            Skip = "the upstream model needs ../shared (the team's shared data), absent beside the repository; set MONOBIOMECH_SHARED to run this row.";
+    }
+
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => new[] { row };
 }

@@ -1,6 +1,5 @@
 using MonoBiomech.Engine.Fitting;
 using MonoBiomech.Engine.Pose;
-using MonoBiomech.Tests;
 using Xunit.Abstractions;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
@@ -8,31 +7,35 @@ namespace MonoBiomech.Engine.Tests.Fitting;
 /// <summary>Acceptance on synthetic ground truth: the fit must recover the motion and the body that produced the keypoints.</summary>
 public sealed class FitterAccuracyTests(ITestOutputHelper output)
 {
-    [SharedDataTheory]
-    [InlineData(true, 21)]
-    [InlineData(false, 22)]
-    public void NoiseFreeKeypointsAreFittedExactly(bool walking, int seed)
+    [Theory]
+    [FitModelData(FitTestData.Own, true, 21)]
+    [FitModelData(FitTestData.Own, false, 22)]
+    [FitModelData(FitTestData.Upstream, true, 21)]
+    [FitModelData(FitTestData.Upstream, false, 22)]
+    public void NoiseFreeKeypointsAreFittedExactly(string modelName, bool walking, int seed)
     {
-        var model = FitTestData.Load();
+        var model = FitTestData.Load(modelName);
         var kind = walking ? SyntheticMotionKind.Walking : SyntheticMotionKind.BandLimitedRandom;
         var scales = SyntheticMotion.RandomScales(model, new Random(seed));
         var video = SyntheticMotion.Generate(model, kind, 90, 30, scales, SyntheticNoise.None, seed);
         BiomechFitResult fit = FitTestData.FitOne(model, video);
         var errors = SyntheticErrors.Compare(model, video, fit);
         double rmse = errors.RmseDegrees(model, FitTestData.JointCoordinates(model));
-        output.WriteLine($"{kind}: joint RMSE {rmse:F3} deg, site error {errors.MeanSiteErrorMillimetres:F3} mm, max scale error {100 * errors.MaxScaleFactorError:F3} %, {fit.Metrics.Iterations} iterations");
+        output.WriteLine($"{modelName} {kind}: joint RMSE {rmse:F3} deg, site error {errors.MeanSiteErrorMillimetres:F3} mm, max scale error {100 * errors.MaxScaleFactorError:F3} %, {fit.Metrics.Iterations} iterations");
         Assert.True(rmse < 0.5, $"joint-angle RMSE {rmse:F3} deg");
         Assert.True(errors.MeanSiteErrorMillimetres < 1, $"site error {errors.MeanSiteErrorMillimetres:F3} mm");
         Assert.True(errors.MaxScaleFactorError < 0.005, $"scale error {errors.MaxScaleFactorError:P2}");
         Assert.True(fit.Metrics.Converged);
     }
 
-    [SharedDataTheory]
-    [InlineData(true, 31)]
-    [InlineData(false, 32)]
-    public void RealisticNoiseOutliersAndMissingFramesStayWithinThreeDegrees(bool walking, int seed)
+    [Theory]
+    [FitModelData(FitTestData.Own, true, 31)]
+    [FitModelData(FitTestData.Own, false, 32)]
+    [FitModelData(FitTestData.Upstream, true, 31)]
+    [FitModelData(FitTestData.Upstream, false, 32)]
+    public void RealisticNoiseOutliersAndMissingFramesStayWithinThreeDegrees(string modelName, bool walking, int seed)
     {
-        var model = FitTestData.Load();
+        var model = FitTestData.Load(modelName);
         var kind = walking ? SyntheticMotionKind.Walking : SyntheticMotionKind.BandLimitedRandom;
         var scales = SyntheticMotion.RandomScales(model, new Random(seed));
         var video = SyntheticMotion.Generate(model, kind, 120, 30, scales, SyntheticNoise.Realistic, seed);
@@ -42,7 +45,7 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
         foreach (int d in FitTestData.MajorJoints(model))
         {
             double degrees = errors.CoordinateRmse[d] * 180 / Math.PI;
-            output.WriteLine($"{model.Coordinates[d].Name}: {degrees:F2} deg");
+            output.WriteLine($"{modelName} {kind} {model.Coordinates[d].Name}: {degrees:F2} deg");
             Assert.True(degrees < 3, $"{model.Coordinates[d].Name} RMSE {degrees:F2} deg");
         }
         output.WriteLine($"max scale error {100 * errors.MaxScaleFactorError:F2} %, site error {errors.MeanSiteErrorMillimetres:F1} mm, 3D residual {fit.Metrics.Mean3dErrorMillimetres:F1} mm, 2D residual {fit.Metrics.Mean2dErrorPixels:F1} px");
@@ -50,12 +53,14 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
         Assert.Equal(0, fit.SwappedFrames);
     }
 
-    [SharedDataTheory]
-    [InlineData(1)]
-    [InlineData(5)]
-    public void LeftRightSwappedFramesAreUndone(int runFrames)
+    [Theory]
+    [FitModelData(FitTestData.Own, 1)]
+    [FitModelData(FitTestData.Own, 5)]
+    [FitModelData(FitTestData.Upstream, 1)]
+    [FitModelData(FitTestData.Upstream, 5)]
+    public void LeftRightSwappedFramesAreUndone(string modelName, int runFrames)
     {
-        var model = FitTestData.Load();
+        var model = FitTestData.Load(modelName);
         var scales = SyntheticMotion.RandomScales(model, new Random(5));
         var clean = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 90, 30, scales, SyntheticNoise.Realistic with { OutlierFraction = 0, MissingFrameFraction = 0 }, 5);
         // Frames from 40 on (legs apart mid-swing) with left/right labels exchanged, as MeTRAbs does in side views.
@@ -70,7 +75,7 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
         BiomechFitResult corrected = FitTestData.FitOne(model, video);
         BiomechFitResult uncorrected = FitTestData.FitOne(model, video, new BiomechFitSettings { CorrectLeftRightSwaps = false });
         BiomechFitResult unswapped = FitTestData.FitOne(model, clean);
-        output.WriteLine($"run of {runFrames}: relabelled {corrected.SwappedFrames} frames (clean clip: {unswapped.SwappedFrames}); worst major-joint error in the run " +
+        output.WriteLine($"{modelName}, run of {runFrames}: relabelled {corrected.SwappedFrames} frames (clean clip: {unswapped.SwappedFrames}); worst major-joint error in the run " +
             $"corrected {WorstInRun(corrected):F2} deg, uncorrected {WorstInRun(uncorrected):F2} deg, clean {WorstInRun(unswapped):F2} deg");
         Assert.Equal(runFrames, corrected.SwappedFrames);
         Assert.Equal(0, unswapped.SwappedFrames);
@@ -78,10 +83,12 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
         Assert.True(WorstInRun(uncorrected) > 10, "the swap should matter when not corrected");
     }
 
-    [SharedDataFact]
-    public void GapWithoutDetectionsIsBridgedSmoothly()
+    [Theory]
+    [FitModelData(FitTestData.Own)]
+    [FitModelData(FitTestData.Upstream)]
+    public void GapWithoutDetectionsIsBridgedSmoothly(string modelName)
     {
-        var model = FitTestData.Load();
+        var model = FitTestData.Load(modelName);
         var video = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 90, 30, SyntheticMotion.RandomScales(model, new Random(71)), SyntheticNoise.None, 71);
         // 0.3 s without a person (upstream's zero-filled frames, confidence 0), plus the first 3 frames.
         PoseSequence k = video.Keypoints;
@@ -98,15 +105,17 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
         var errors = SyntheticErrors.Compare(model, video, fit);
         int n = model.CoordinateCount;
         double worstInGap = FitTestData.MajorJoints(model).Max(d => Enumerable.Range(40, 9).Max(t => Math.Abs(fit.Coordinates[t * n + d] - video.TrueCoordinates[t * n + d]))) * 180 / Math.PI;
-        output.WriteLine($"gap: worst major-joint error inside the gap {worstInGap:F2} deg; whole-clip joint RMSE {errors.RmseDegrees(model, FitTestData.JointCoordinates(model)):F2} deg");
+        output.WriteLine($"{modelName} gap: worst major-joint error inside the gap {worstInGap:F2} deg; whole-clip joint RMSE {errors.RmseDegrees(model, FitTestData.JointCoordinates(model)):F2} deg");
         Assert.True(worstInGap < 10, $"gap error {worstInGap:F2} deg");
         Assert.True(errors.RmseDegrees(model, FitTestData.MajorJoints(model)) < 3);
     }
 
-    [SharedDataFact]
-    public void TwoVideosOfOneSubjectShareBodyScales()
+    [Theory]
+    [FitModelData(FitTestData.Own)]
+    [FitModelData(FitTestData.Upstream)]
+    public void TwoVideosOfOneSubjectShareBodyScales(string modelName)
     {
-        var model = FitTestData.Load();
+        var model = FitTestData.Load(modelName);
         var scales = SyntheticMotion.RandomScales(model, new Random(41));
         var first = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 90, 30, scales, SyntheticNoise.Realistic, 41, "first");
         var second = SyntheticMotion.Generate(model, SyntheticMotionKind.BandLimitedRandom, 90, 30, scales, SyntheticNoise.Realistic, 42, "second");
@@ -115,17 +124,17 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
         Assert.Equal(new[] { "first", "second" }, fits.Select(f => f.Source));
         Assert.Equal(fits[0].BodyScales, fits[1].BodyScales);
         var errors = new[] { SyntheticErrors.Compare(model, first, fits[0]), SyntheticErrors.Compare(model, second, fits[1]) };
-        output.WriteLine($"shared: max scale error {100 * errors[0].MaxScaleFactorError:F2} %; knee RMSE {errors[0].RmseDegrees(model, new[] { model.FindCoordinate("knee_angle_r") }):F2} / {errors[1].RmseDegrees(model, new[] { model.FindCoordinate("knee_angle_r") }):F2} deg");
+        output.WriteLine($"{modelName} shared: max scale error {100 * errors[0].MaxScaleFactorError:F2} %; knee RMSE {errors[0].RmseDegrees(model, new[] { model.FindCoordinate("knee_angle_r") }):F2} / {errors[1].RmseDegrees(model, new[] { model.FindCoordinate("knee_angle_r") }):F2} deg");
         Assert.True(errors[0].MaxScaleFactorError < 0.02);
 
         var separate = BiomechFitter.Fit(model, new[] { first.Keypoints, second.Keypoints }, new BiomechFitSettings { ShareBodyScales = false }, null, CancellationToken.None);
         Assert.NotEqual(separate[0].BodyScales, separate[1].BodyScales);
     }
 
-    [SharedDataFact]
+    [Fact]
     public void CancellationStopsTheFit()
     {
-        var model = FitTestData.Load();
+        var model = FitTestData.Load(FitTestData.Own);
         var video = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 300, 30, new double[model.ScaleGroupCount], SyntheticNoise.Realistic, 8);
         using var source = new CancellationTokenSource();
         var reports = new List<FitProgress>();

@@ -1,5 +1,4 @@
 using MonoBiomech.Engine.Fitting;
-using MonoBiomech.Tests;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
 
@@ -9,10 +8,12 @@ namespace MonoBiomech.Engine.Tests.Fitting;
 /// </summary>
 public sealed class GradientTests
 {
-    [SharedDataFact]
-    public void AnalyticGradientMatchesFiniteDifferencesOfTheCost()
+    [Theory]
+    [FitModelData(FitTestData.Own)]
+    [FitModelData(FitTestData.Upstream)]
+    public void AnalyticGradientMatchesFiniteDifferencesOfTheCost(string modelName)
     {
-        var model = FitTestData.Load();
+        var model = FitTestData.Load(modelName);
         var scales = SyntheticMotion.RandomScales(model, new Random(9));
         var synthetic = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 12, 30, scales, SyntheticNoise.Realistic with { MissingFrameFraction = 0 }, 9);
         var video = new VideoState(model, synthetic.Keypoints, model.ScaleGroupCount);

@@ -1,5 +1,4 @@
 using MonoBiomech.Engine.Fitting;
-using MonoBiomech.Tests;
 using Xunit.Abstractions;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
@@ -7,10 +6,12 @@ namespace MonoBiomech.Engine.Tests.Fitting;
 /// <summary>The fitted world is gravity-aligned with its origin on the floor; velocities are the time derivative of the coordinates.</summary>
 public sealed class WorldFrameTests(ITestOutputHelper output)
 {
-    [SharedDataFact]
-    public void WorldIsZUpWithTheFloorAtZeroAndUprightPelvis()
+    [Theory]
+    [FitModelData(FitTestData.Own)]
+    [FitModelData(FitTestData.Upstream)]
+    public void WorldIsZUpWithTheFloorAtZeroAndUprightPelvis(string modelName)
     {
-        var model = FitTestData.Load();
+        var model = FitTestData.Load(modelName);
         var video = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 90, 30, SyntheticMotion.RandomScales(model, new Random(61)), SyntheticNoise.None, 61);
         BiomechFitResult fit = FitTestData.FitOne(model, video);
         // "Up" in camera coordinates: third column of the true world→camera rotation vs third row of the fitted camera→world one.
@@ -20,7 +21,7 @@ public sealed class WorldFrameTests(ITestOutputHelper output)
         double heightError = fit.CameraPositionMetres[2] - video.CameraPositionMetres[2];
         int list = model.FindCoordinate("pelvis_list");
         double maxListDegrees = Enumerable.Range(0, fit.FrameCount).Max(t => Math.Abs(fit.Coordinates[t * model.CoordinateCount + list])) * 180 / Math.PI;
-        output.WriteLine($"up error {upErrorDegrees:F2} deg, camera height {fit.CameraPositionMetres[2]:F3} m (true {video.CameraPositionMetres[2]:F3}), max |pelvis_list| {maxListDegrees:F1} deg");
+        output.WriteLine($"{modelName}: up error {upErrorDegrees:F2} deg, camera height {fit.CameraPositionMetres[2]:F3} m (true {video.CameraPositionMetres[2]:F3}), max |pelvis_list| {maxListDegrees:F1} deg");
         Assert.True(upErrorDegrees < 5, $"up direction off by {upErrorDegrees:F2} deg");
         Assert.True(Math.Abs(heightError) < 0.05, $"camera height off by {heightError:F3} m");
         Assert.True(maxListDegrees < 15, "an upright walker must have a small pelvis list in a z-up world");
