@@ -84,6 +84,7 @@ internal static class FitBenchmark
         foreach (SyntheticMotionKind kind in Enum.GetValues<SyntheticMotionKind>())
         {
             var worst = new List<double>();
+            var sumOfSquares = new double[major.Length];
             for (int seed = 100; seed < 100 + seeds; seed++)
             {
                 var scales = SyntheticMotion.RandomScales(model, new Random(seed), 0.1);
@@ -93,10 +94,12 @@ internal static class FitBenchmark
                 int worstJoint = major.MaxBy(d => e.CoordinateRmse[d]);
                 double max = e.CoordinateRmse[worstJoint] * 180 / Math.PI;
                 worst.Add(max);
+                for (int i = 0; i < major.Length; i++) sumOfSquares[i] += e.CoordinateRmse[major[i]] * e.CoordinateRmse[major[i]];
                 Console.WriteLine($"{kind} seed {seed}: worst major-joint RMSE {max:F2} deg ({model.Coordinates[worstJoint].Name}), max scale error {100 * e.MaxScaleFactorError:F2} %, {result.Metrics.Iterations} iterations, {result.SwappedFrames} frames relabelled");
             }
             worst.Sort();
-            Console.WriteLine($"{kind}: median of per-clip worst major-joint RMSE {worst[worst.Count / 2]:F2} deg, max {worst[^1]:F2} deg");
+            Console.WriteLine($"{kind}: median of per-clip worst major-joint RMSE {worst[worst.Count / 2]:F2} deg, max {worst[^1]:F2} deg; RMSE over all clips: " +
+                string.Join(" ", major.Select((d, i) => $"{model.Coordinates[d].Name}={Math.Sqrt(sumOfSquares[i] / seeds) * 180 / Math.PI:F2}")));
         }
     }
 

@@ -58,7 +58,7 @@ public sealed record FitMetrics(int Iterations, double FinalCost, double Mean3dE
 
 /// <summary>
 /// The fitted model of one video. World frame: z up (gravity-aligned, estimated from the keypoints), x along the camera's
-/// x axis projected on the floor, origin on the floor (5th percentile of the lowest site) straight below the camera
+/// x axis projected on the floor, origin on the floor (where the feet stand: the 5th percentile over frames of the lowest foot site less its height above the sole in the model's neutral pose) straight below the camera
 /// centre; metres and radians. x_world = <see cref="CameraToWorldRotation"/>·x_camera + <see cref="CameraPositionMetres"/>.
 /// Unlike upstream (whose "world" is the camera frame), pelvis angles here are anatomical: an upright subject has list ≈ 0.
 /// </summary>

@@ -118,9 +118,7 @@ internal static class Initialisation
         int[] rootCoordinates = Enumerable.Range(0, n).Where(d => model.Coordinates[d].BodyIndex == rootBody).ToArray();
         int[] rootKeypoints = Enumerable.Range(0, joints).Where(j => video.SiteOfKeypoint[j] >= 0 && model.Sites[video.SiteOfKeypoint[j]].BodyIndex == rootBody).ToArray();
         var ws = new KinematicsWorkspace(model);
-        var q = new double[n];
-        for (int d = 0; d < n; d++)
-            if (model.Coordinates[d].IsLimited) q[d] = Math.Clamp(0, model.Coordinates[d].LowerLimit, model.Coordinates[d].UpperLimit);
+        double[] q = NeutralPose(model);
 
         // The heading coordinate: the root hinge whose axis is most vertical at the neutral pose.
         Kinematics.Forward(model, q, ReadOnlySpan<double>.Empty, ReadOnlySpan<double>.Empty, ws);
@@ -233,6 +231,10 @@ internal static class Initialisation
         }
         return cost;
     }
+
+    /// <summary>The model's reference pose: every coordinate at 0, limited ones clamped into their range.</summary>
+    public static double[] NeutralPose(BodyModel model) =>
+        model.Coordinates.Select(c => c.IsLimited ? Math.Clamp(0, c.LowerLimit, c.UpperLimit) : 0).ToArray();
 
     /// <summary>τ_t: the mean offset between the observed 3D keypoints and the model at the initial pose.</summary>
     public static void InitialiseTranslation(BodyModel model, IReadOnlyList<VideoState> videos, double[] scales)

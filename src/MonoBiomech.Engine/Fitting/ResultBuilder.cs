@@ -15,7 +15,10 @@ internal static class ResultBuilder
         var bodyPositions = new double[frames * bodies * 3];
         var ws = new KinematicsWorkspace(model);
         double[] coordinates = (double[])video.Coordinates.Clone();
-        double cameraHeight = PlaceOriginOnFloor(model, fit, coordinates, frames, ws);
+        // World origin moved from the camera centre down to the floor (the model stands on z = 0 as in the MJCF world),
+        // found from the model's sites without the fitted offsets, since the floor is where the model's feet are.
+        double floor = FloorContact.MoveFloorToZero(model, coordinates, frames, fit.Scales);
+        double cameraHeight = double.IsNaN(floor) ? 0 : -floor;
         for (int t = 0; t < frames; t++)
         {
             Kinematics.Forward(model, coordinates.AsSpan(t * n, n), fit.Scales, fit.Offsets, ws);
@@ -47,32 +50,6 @@ internal static class ResultBuilder
             Metrics = new FitMetrics(fit.Iterations, fit.FinalCost, millimetres, pixels, elapsed, fit.Converged),
             SwappedFrames = video.SwappedFrames,
         };
-    }
-
-    /// <summary>
-    /// Moves the world origin from the camera centre down to the floor: the floor is the 5th percentile over frames of the
-    /// lowest site, so the model stands on z = 0 as in the MJCF world. Shifts the vertical root slide in place and returns
-    /// the camera height (0 when the model has no vertical root slide, leaving the origin at the camera).
-    /// </summary>
-    private static double PlaceOriginOnFloor(BodyModel model, SubjectFit fit, double[] coordinates, int frames, KinematicsWorkspace ws)
-    {
-        int n = model.CoordinateCount;
-        var lowest = new double[frames];
-        for (int t = 0; t < frames; t++)
-        {
-            Kinematics.Forward(model, coordinates.AsSpan(t * n, n), fit.Scales, fit.Offsets, ws);
-            double min = double.PositiveInfinity;
-            for (int s = 0; s < model.SiteCount; s++) min = Math.Min(min, ws.SitePositionsMetres[s * 3 + 2]);
-            lowest[t] = min;
-        }
-        int vertical = Enumerable.Range(0, n).FirstOrDefault(d => model.Coordinates[d].Kind == CoordinateKind.Slide
-            && model.Coordinates[d].BodyIndex == model.Coordinates[0].BodyIndex && Math.Abs(ws.CoordinateAxesWorld[d * 3 + 2]) > 0.999, -1);
-        if (vertical < 0) return 0;
-        Array.Sort(lowest);
-        double floor = lowest[(int)(0.05 * (frames - 1))];
-        double sign = Math.Sign(ws.CoordinateAxesWorld[vertical * 3 + 2]);
-        for (int t = 0; t < frames; t++) coordinates[t * n + vertical] -= sign * floor;
-        return -floor;
     }
 
     /// <summary>

@@ -34,6 +34,8 @@ internal static class SyntheticMotion
         var random = new Random(seed);
         int n = model.CoordinateCount;
         double[] q = kind == SyntheticMotionKind.Walking ? Walking(model, frames, framesPerSecond, random) : BandLimited(model, frames, framesPerSecond, random);
+        // The walker stands on the floor z = 0 (by the definition the fit uses to place its floor).
+        if (kind == SyntheticMotionKind.Walking) FloorContact.MoveFloorToZero(model, q, frames, scales);
 
         // Camera: beside the path centre, 3-6 m away, 1.3-1.5 m high, looking at the path (oblique up to ±30°), pitched down 5-12°.
         int pelvisX = model.FindCoordinate("pelvis_tx"), pelvisZ = model.FindCoordinate("pelvis_tz");
@@ -102,6 +104,7 @@ internal static class SyntheticMotion
     /// <summary>
     /// Walking back and forth along world x at ~1.2 m/s over a 6 m path centred on the origin (a smooth 1.5 s turn at each
     /// end, so long clips stay in front of the camera): leg and arm swing at ~0.9 strides/s with harmonics, small pelvis and trunk motion.
+    /// The clip's height is set afterwards, to put the feet on the floor.
     /// </summary>
     private static double[] Walking(BodyModel model, int frames, double fps, Random random)
     {
@@ -140,7 +143,7 @@ internal static class SyntheticMotion
             (double x, double heading) = PathPosition(time, speed);
             Set("pelvis_tx", x);
             Set("pelvis_tz", 0.02 * Math.Sin(w));
-            Set("pelvis_ty", -0.05 + 0.02 * Math.Sin(2 * w));
+            Set("pelvis_ty", 0.02 * Math.Sin(2 * w)); // vertical bob; the clip is then lowered onto the floor
             Set("pelvis_tilt", -0.05 + 0.04 * Math.Sin(2 * w));
             Set("pelvis_list", 0.05 * Math.Sin(w));
             Set("pelvis_rotation", heading + 0.1 * Math.Sin(w));
