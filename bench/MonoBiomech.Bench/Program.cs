@@ -4,5 +4,8 @@ using MonoBiomech.Bench;
 switch (args.FirstOrDefault())
 {
     case "kinematics": KinematicsBenchmark.Run(args[1..]); break;
-    default: Console.WriteLine("usage: dotnet run -c Release --project bench/MonoBiomech.Bench -- <benchmark>   (kinematics)"); break;
+    case "fit" when args.Length > 1 && args[1] == "accuracy": FitBenchmark.Accuracy(args[2..]); break;
+    case "fit" when args.Length > 1 && args[1] == "sweep": FitBenchmark.Sweep(args[2..]); break;
+    case "fit": FitBenchmark.Run(args[1..]); break;
+    default: Console.WriteLine("usage: dotnet run -c Release --project bench/MonoBiomech.Bench -- <benchmark>   (kinematics, fit [accuracy|sweep])"); break;
 }

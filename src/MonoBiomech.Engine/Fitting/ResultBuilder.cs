@@ -1,0 +1,104 @@
+namespace MonoBiomech.Engine.Fitting;
+
+using MonoBiomech.Engine.BodyModel;
+
+/// <summary>Turns the fitted state of one video into a <see cref="BiomechFitResult"/>.</summary>
+internal static class ResultBuilder
+{
+    public static BiomechFitResult Build(BodyModel model, SubjectFit fit, VideoState video, TimeSpan elapsed)
+    {
+        int n = model.CoordinateCount, frames = video.FrameCount, bodies = model.BodyCount;
+        // Sites in the input's keypoint order (upstream's movi order for MeTRAbs input), then any other model sites.
+        var siteOrder = video.SiteOfKeypoint.Where(s => s >= 0).Distinct().ToList();
+        siteOrder.AddRange(Enumerable.Range(0, model.SiteCount).Where(s => !siteOrder.Contains(s)));
+        var sitePositions = new double[frames * siteOrder.Count * 3];
+        var bodyPositions = new double[frames * bodies * 3];
+        var ws = new KinematicsWorkspace(model);
+        double[] coordinates = (double[])video.Coordinates.Clone();
+        double cameraHeight = PlaceOriginOnFloor(model, fit, coordinates, frames, ws);
+        for (int t = 0; t < frames; t++)
+        {
+            Kinematics.Forward(model, coordinates.AsSpan(t * n, n), fit.Scales, fit.Offsets, ws);
+            for (int i = 0; i < siteOrder.Count; i++)
+                Array.Copy(ws.SitePositionsMetres, siteOrder[i] * 3, sitePositions, (t * siteOrder.Count + i) * 3, 3);
+            Array.Copy(ws.BodyPositionsMetres, 0, bodyPositions, t * bodies * 3, bodies * 3);
+        }
+        var offsets = new double[siteOrder.Count * 3];
+        for (int i = 0; i < siteOrder.Count; i++) Array.Copy(fit.Offsets, siteOrder[i] * 3, offsets, i * 3, 3);
+
+        double[] r = video.WorldToCamera;
+        (double millimetres, double pixels) = fit.MeanErrors(video);
+        return new BiomechFitResult
+        {
+            Source = video.Source,
+            TimestampsSeconds = (double[])video.Timestamps.Clone(),
+            CoordinateNames = model.Coordinates.Select(c => c.Name).ToArray(),
+            Coordinates = coordinates,
+            CoordinateVelocities = Velocities(coordinates, video.Timestamps, n),
+            SiteNames = siteOrder.Select(s => model.Sites[s].Name).ToArray(),
+            SitePositionsMetres = sitePositions,
+            BodyNames = model.Bodies.Select(b => b.Name).ToArray(),
+            BodyPositionsMetres = bodyPositions,
+            ScaleGroupNames = model.ScaleGroups.Select(g => g.Name).ToArray(),
+            BodyScales = (double[])fit.Scales.Clone(),
+            SiteOffsetsMetres = offsets,
+            CameraToWorldRotation = new[] { r[0], r[3], r[6], r[1], r[4], r[7], r[2], r[5], r[8] },
+            CameraPositionMetres = new[] { 0, 0, cameraHeight },
+            Metrics = new FitMetrics(fit.Iterations, fit.FinalCost, millimetres, pixels, elapsed, fit.Converged),
+            SwappedFrames = video.SwappedFrames,
+        };
+    }
+
+    /// <summary>
+    /// Moves the world origin from the camera centre down to the floor: the floor is the 5th percentile over frames of the
+    /// lowest site, so the model stands on z = 0 as in the MJCF world. Shifts the vertical root slide in place and returns
+    /// the camera height (0 when the model has no vertical root slide, leaving the origin at the camera).
+    /// </summary>
+    private static double PlaceOriginOnFloor(BodyModel model, SubjectFit fit, double[] coordinates, int frames, KinematicsWorkspace ws)
+    {
+        int n = model.CoordinateCount;
+        var lowest = new double[frames];
+        for (int t = 0; t < frames; t++)
+        {
+            Kinematics.Forward(model, coordinates.AsSpan(t * n, n), fit.Scales, fit.Offsets, ws);
+            double min = double.PositiveInfinity;
+            for (int s = 0; s < model.SiteCount; s++) min = Math.Min(min, ws.SitePositionsMetres[s * 3 + 2]);
+            lowest[t] = min;
+        }
+        int vertical = Enumerable.Range(0, n).FirstOrDefault(d => model.Coordinates[d].Kind == CoordinateKind.Slide
+            && model.Coordinates[d].BodyIndex == model.Coordinates[0].BodyIndex && Math.Abs(ws.CoordinateAxesWorld[d * 3 + 2]) > 0.999, -1);
+        if (vertical < 0) return 0;
+        Array.Sort(lowest);
+        double floor = lowest[(int)(0.05 * (frames - 1))];
+        double sign = Math.Sign(ws.CoordinateAxesWorld[vertical * 3 + 2]);
+        for (int t = 0; t < frames; t++) coordinates[t * n + vertical] -= sign * floor;
+        return -floor;
+    }
+
+    /// <summary>
+    /// Time derivative of the per-frame coordinates: the derivative of the parabola through each frame and its neighbours
+    /// (second-order accurate, non-uniform spacing allowed); one-sided at the ends.
+    /// </summary>
+    internal static double[] Velocities(double[] q, double[] timestamps, int n)
+    {
+        int frames = timestamps.Length;
+        var velocity = new double[q.Length];
+        if (frames < 2) return velocity;
+        for (int t = 0; t < frames; t++)
+        {
+            for (int d = 0; d < n; d++)
+            {
+                if (t == 0 || t == frames - 1)
+                {
+                    int a = t == 0 ? 0 : frames - 2;
+                    velocity[t * n + d] = (q[(a + 1) * n + d] - q[a * n + d]) / Math.Max(timestamps[a + 1] - timestamps[a], 1e-9);
+                    continue;
+                }
+                double h0 = timestamps[t] - timestamps[t - 1], h1 = timestamps[t + 1] - timestamps[t];
+                double back = (q[t * n + d] - q[(t - 1) * n + d]) / h0, forward = (q[(t + 1) * n + d] - q[t * n + d]) / h1;
+                velocity[t * n + d] = (h1 * back + h0 * forward) / (h0 + h1);
+            }
+        }
+        return velocity;
+    }
+}
