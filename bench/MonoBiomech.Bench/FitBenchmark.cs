@@ -71,11 +71,12 @@ internal static class FitBenchmark
             }
     }
 
-    /// <summary>`fit sweep [seeds]`: realistic-noise fits over many seeds (camera, subject, motion); worst-case major-joint RMSE.</summary>
+    /// <summary>`fit sweep [seeds] [view=degrees]`: realistic-noise fits over many seeds (camera, subject, motion); worst-case major-joint RMSE.</summary>
     public static void Sweep(string[] args)
     {
         BodyModel model = BodyModel.LoadMjcf(FindModel());
         int seeds = args.Select(a => int.TryParse(a, out int v) ? v : 0).FirstOrDefault(v => v > 0, 10);
+        double? view = args.FirstOrDefault(a => a.StartsWith("view=", StringComparison.Ordinal)) is string v ? double.Parse(v[5..]) : null;
         int[] major = new[] { "hip_flexion_r", "hip_flexion_l", "knee_angle_r", "knee_angle_l", "ankle_angle_r", "ankle_angle_l", "elbow_flex_r", "elbow_flex_l" }
             .Select(model.FindCoordinate).ToArray();
         foreach (SyntheticMotionKind kind in Enum.GetValues<SyntheticMotionKind>())
@@ -84,7 +85,7 @@ internal static class FitBenchmark
             for (int seed = 100; seed < 100 + seeds; seed++)
             {
                 var scales = SyntheticMotion.RandomScales(model, new Random(seed), 0.1);
-                var video = SyntheticMotion.Generate(model, kind, 150, 30, scales, SyntheticNoise.Realistic, seed);
+                var video = SyntheticMotion.Generate(model, kind, 150, 30, scales, SyntheticNoise.Realistic, seed, viewYawDegrees: view);
                 BiomechFitResult result = BiomechFitter.Fit(model, new[] { video.Keypoints }, new BiomechFitSettings(), null, CancellationToken.None)[0];
                 var e = SyntheticErrors.Compare(model, video, result);
                 double max = major.Max(d => e.CoordinateRmse[d]) * 180 / Math.PI;

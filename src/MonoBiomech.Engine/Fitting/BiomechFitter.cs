@@ -38,6 +38,7 @@ public static class BiomechFitter
                 throw new ArgumentException($"'{sequence.Source}': fewer than 10 keypoint names match sites of body model '{model.Name}'.", nameof(sequences));
             KeypointCleaning.Clean(state);
             if (settings.CorrectLeftRightSwaps) state.SwappedFrames = KeypointCleaning.UndoLeftRightSwaps(state, sequence.JointNames);
+            state.NoiseVarianceSquareCentimetres = KeypointCleaning.EstimateNoiseVariance(state);
             double confidenceSum = state.Confidence.Sum();
             if (confidenceSum <= 0) throw new ArgumentException($"'{sequence.Source}' has no keypoint with confidence > 0.", nameof(sequences));
             state.InverseConfidenceSum = 1 / confidenceSum;

@@ -28,12 +28,13 @@ public sealed record BiomechFitSettings
     public bool ShareBodyScales { get; init; } = true;
 
     /// <summary>
-    /// Standard deviation of the Gaussian prior on coordinate accelerations, in rad/s² (m/s² for the pelvis slides).
-    /// Smaller is smoother. The residuals are in upstream units (cm, i.e. a 1 cm noise model), so this is a tuning knob rather than a
-    /// physical bound: 60 gave < 0.35° RMSE on noise-free band-limited motion up to 2.5 Hz and < 2.5° on hip/knee/ankle/elbow
-    /// with 20 mm / 3 px noise (see the fit benchmark's accuracy mode); 30 smooths more, 300 hardly at all.
+    /// Standard deviation of the Gaussian prior on coordinate accelerations, in rad/s² (m/s² × 10 for the pelvis slides),
+    /// for keypoints with 1 cm noise; the fit scales the prior by the noise it estimates from each video (clean keypoints
+    /// are hardly smoothed, noisy ones more). Smaller is smoother. 50 was chosen on synthetic walking and band-limited
+    /// motion (0.3–2.5 Hz) with 20 mm / 3 px noise, 5 % outliers and 3 % missing frames (fit benchmark, sweep mode):
+    /// 40 smooths fast motion too much, 90–120 passes more noise.
     /// </summary>
-    public double AccelerationSigma { get; init; } = 60;
+    public double AccelerationSigma { get; init; } = 50;
 
     /// <summary>Standard deviation of the prior on each body-scale increment β (weak: 0.1 = ±10 %).</summary>
     public double BodyScaleSigma { get; init; } = 0.1;

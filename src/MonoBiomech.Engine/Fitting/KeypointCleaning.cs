@@ -32,6 +32,30 @@ internal static class KeypointCleaning
         }
     }
 
+    /// <summary>
+    /// White-noise variance of a 3D keypoint coordinate in cm², from the data alone: second differences over frames cancel
+    /// smooth motion (a torso keypoint accelerating at 2 m/s² moves 2 mm off a straight line at 30 fps) while white noise
+    /// of σ gives σ·√6, and most keypoints move slowly, so median|Δ²X| / (0.6745·√6) ≈ σ. Clamped to 1–100 mm.
+    /// Temporally correlated errors (MeTRAbs' slow biases) are not counted, which errs towards less smoothing.
+    /// </summary>
+    public static double EstimateNoiseVariance(VideoState video)
+    {
+        int joints = video.JointCount;
+        var magnitudes = new List<double>();
+        for (int t = 1; t + 1 < video.FrameCount; t++)
+            for (int j = 0; j < joints; j++)
+            {
+                if (video.Confidence[(t - 1) * joints + j] <= 0 || video.Confidence[t * joints + j] <= 0 || video.Confidence[(t + 1) * joints + j] <= 0) continue;
+                for (int a = 0; a < 3; a++)
+                    magnitudes.Add(Math.Abs(video.Observed3dMetres[((t + 1) * joints + j) * 3 + a] - 2 * video.Observed3dMetres[(t * joints + j) * 3 + a]
+                        + video.Observed3dMetres[((t - 1) * joints + j) * 3 + a]));
+            }
+        if (magnitudes.Count < 30) return 1;
+        magnitudes.Sort();
+        double sigmaMetres = Math.Clamp(magnitudes[magnitudes.Count / 2] / (0.6745 * Math.Sqrt(6)), 0.001, 0.1);
+        return Math.Pow(100 * sigmaMetres, 2);
+    }
+
     /// <summary>Index of each keypoint's mirror partner (l↔r / L↔R prefix), or its own index when it has none.</summary>
     public static int[] MirrorPartners(IReadOnlyList<string> names)
     {

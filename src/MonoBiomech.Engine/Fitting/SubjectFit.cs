@@ -13,8 +13,10 @@ internal sealed record FitStage(string Name, bool Use2d, bool SolveScales, bool 
 /// </summary>
 /// <remarks>
 /// Cost (one term per video v, C_v = Σ confidence, upstream's normalisation):
-/// F = Σ_v (1/C_v)·[ Σ c·ρ₃(‖100·(R·x + τ_t − X)‖ cm) + w₂·Σ c·ρ₂(‖π(R·x) − u‖ px) + ½ Σ_t Σ_d (q̈_td/σ_a)² + ε·‖100τ‖² ]
+/// F = Σ_v (1/C_v)·[ Σ c·ρ₃(‖100·(R·x + τ_t − X)‖ cm) + w₂·Σ c·ρ₂(‖π(R·x) − u‖ px) + ½·σ_n²·Σ_t Σ_d (q̈_td/σ_a)² + ε·‖100τ‖² ]
 ///     + ½‖β/σ_β‖²/87 + N_videos·λ_Δ·‖Δ‖².
+/// σ_n² (cm², estimated per video from the keypoints) makes the prior a proper Gaussian against upstream's unit-variance
+/// data term: clean keypoints are smoothed little, noisy ones more, with one setting σ_a.
 /// Per-frame coordinates with an acceleration prior (a Whittaker smoother) instead of a B-spline: the normal matrix stays
 /// block-banded (bandwidth 2), frames without detections are bridged by the prior, the smoothing strength adapts to how
 /// well each DoF is observed, and no basis-fitting step is needed. τ_t replaces upstream's per-frame centring so one
@@ -38,7 +40,6 @@ internal sealed class SubjectFit : IDisposable
     // Subject-level normal equations: β block and per-site Δ 3x3 blocks.
     private readonly double[] hbb, gb, hdd, gd;
     private readonly object globalLock = new();
-    private double lastDataCost;
 
     public SubjectFit(BodyModel model, IReadOnlyList<VideoState> videos, BiomechFitSettings settings, CancellationToken cancellationToken)
     {
@@ -202,7 +203,6 @@ internal sealed class SubjectFit : IDisposable
                 });
             total += partial.Sum();
         }
-        lastDataCost = total;
         total += AddPriors(build);
         return total;
     }
@@ -221,7 +221,7 @@ internal sealed class SubjectFit : IDisposable
                 (double a, double b, double c) = SecondDifference(video, t);
                 for (int d = 0; d < n; d++)
                 {
-                    double weight = w / Square(AccelerationSigma(d, sigma));
+                    double weight = w * video.NoiseVarianceSquareCentimetres / Square(AccelerationSigma(d, sigma));
                     double acceleration = a * q[(t - 1) * n + d] + b * q[t * n + d] + c * q[(t + 1) * n + d];
                     cost += 0.5 * weight * acceleration * acceleration;
                     if (!build) continue;
@@ -642,7 +642,7 @@ internal sealed class SubjectFit : IDisposable
             coefficients[0] = a; coefficients[1] = b; coefficients[2] = c;
             for (int d = 0; d < n; d++)
             {
-                double weight = video.InverseConfidenceSum / Square(AccelerationSigma(d, sigma));
+                double weight = video.InverseConfidenceSum * video.NoiseVarianceSquareCentimetres / Square(AccelerationSigma(d, sigma));
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j <= i; j++)
                         banded.Block(t - 1 + i, i - j)[d * n + d] += weight * coefficients[i] * coefficients[j];

@@ -29,7 +29,7 @@ internal static class SyntheticMotion
         Enumerable.Range(0, model.ScaleGroupCount).Select(_ => range * (2 * random.NextDouble() - 1)).ToArray();
 
     public static SyntheticVideo Generate(BodyModel model, SyntheticMotionKind kind, int frames, double framesPerSecond, double[] scales,
-        SyntheticNoise noise, int seed, string source = "synthetic")
+        SyntheticNoise noise, int seed, string source = "synthetic", double? viewYawDegrees = null)
     {
         var random = new Random(seed);
         int n = model.CoordinateCount;
@@ -41,7 +41,11 @@ internal static class SyntheticMotion
         double midX = pelvisX >= 0 ? Enumerable.Range(0, frames).Average(t => q[t * n + pelvisX]) : 0;
         double midY = pelvisZ >= 0 ? -Enumerable.Range(0, frames).Average(t => q[t * n + pelvisZ]) : 0;
         double distance = 3 + 3 * random.NextDouble(), height = 1.3 + 0.2 * random.NextDouble();
+        // View: 0° = sagittal (camera beside the path); 90° = the subject walks away from / towards the camera.
         double yaw = (random.NextDouble() - 0.5) * Math.PI / 3, pitch = -(5 + 7 * random.NextDouble()) * Math.PI / 180;
+        if (viewYawDegrees is double fixedYaw) yaw = fixedYaw * Math.PI / 180;
+        // Keep 3-6 m to the nearest point of the path when looking along it (the walking path is 6 m long).
+        distance += 3 * Math.Abs(Math.Sin(yaw));
         double[] forward = { Math.Sin(yaw) * Math.Cos(pitch), Math.Cos(yaw) * Math.Cos(pitch), Math.Sin(pitch) };
         double[] camera = { midX - distance * forward[0] / Math.Cos(pitch), midY - distance * forward[1] / Math.Cos(pitch), height };
         double[] right = Normalize(Cross(forward, new double[] { 0, 0, 1 }));

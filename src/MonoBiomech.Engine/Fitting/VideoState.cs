@@ -72,6 +72,9 @@ internal sealed class VideoState
     /// <summary>1 / Σ confidence: upstream's normalisation of the data terms.</summary>
     public double InverseConfidenceSum { get; set; }
 
+    /// <summary>Variance of the white noise on one 3D keypoint coordinate, cm² (see <see cref="KeypointCleaning.EstimateNoiseVariance"/>).</summary>
+    public double NoiseVarianceSquareCentimetres { get; set; } = 1;
+
     /// <summary>Number of frames whose left/right labels were swapped back during cleaning.</summary>
     public int SwappedFrames { get; set; }
 
