@@ -49,9 +49,10 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         double kneeRight = RmseDegrees(result, clip, "knee_angle_r"), kneeLeft = RmseDegrees(result, clip, "knee_angle_l");
         double hipRight = RmseDegrees(result, clip, "hip_flexion_r");
         output.WriteLine($"knee RMSE r {kneeRight:F2}°, l {kneeLeft:F2}°, hip flexion r {hipRight:F2}°; 3D error {Metrics(result).Properties["Mean3dErrorMillimetres"].Value:F1} mm");
-        Assert.InRange(kneeRight, 0, 3);
-        Assert.InRange(kneeLeft, 0, 3);
-        Assert.InRange(hipRight, 0, 3);
+        // noise-free keypoints: the engine reaches about 0.01°; 1° leaves room for other seeds and platforms
+        Assert.InRange(kneeRight, 0, 1);
+        Assert.InRange(kneeLeft, 0, 1);
+        Assert.InRange(hipRight, 0, 1);
         Assert.InRange((double)Metrics(result).Properties["Mean3dErrorMillimetres"].Value, 0, 20);
         Assert.True((int)Metrics(result).Properties["Iterations"].Value > 2);
     }
@@ -65,6 +66,8 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         var fromFiles = host.Run("param($d) [IO.DirectoryInfo]::new($d).GetFiles('*_keypoints.npz') | Invoke-BiomechFit -MaxIters 5",
             new Dictionary<string, object?> { ["d"] = Path.GetDirectoryName(first) });
         Assert.Equal(new[] { first, second }, fromFiles.Select(r => Value<string>(r, "Source")).Order());
+        var fromStrings = host.Run("param($p) $p | Invoke-BiomechFit -MaxIters 5", new Dictionary<string, object?> { ["p"] = new[] { second, first } });
+        Assert.Equal(new[] { second, first }, fromStrings.Select(r => Value<string>(r, "Source")));
 
         object[] sequences = { fixtures.PoseSequence(20, 3, "/videos/one.mp4"), fixtures.PoseSequence(20, 4, "/videos/two.mp4") };
         var fromObjects = host.Run("param($s) $s | Invoke-BiomechFit -MaxIters 5", new Dictionary<string, object?> { ["s"] = sequences });
@@ -282,6 +285,17 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         {
             Assert.Empty(given.Streams.Error);
             Assert.Empty(given.Streams.Warning);
+        }
+
+        string unreadableBeside = fixtures.WriteUpstreamStyleClip("camera", "damaged", frames: 20, seed: 18);
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(unreadableBeside)!, "damaged.mov"), "not a video");
+        var (damaged, _) = Invoke(host, "param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 3", ("p", unreadableBeside));
+        using (damaged)
+        {
+            Assert.Empty(damaged.Streams.Error);
+            Assert.Equal(2, damaged.Streams.Warning.Count);
+            Assert.Contains("damaged.mov", damaged.Streams.Warning[0].Message);
+            Assert.Contains("Samsung S20", damaged.Streams.Warning[1].Message);
         }
 
         if (!VideoClips.HaveFfmpeg)
