@@ -68,11 +68,15 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         Assert.Equal(new[] { first, second }, fromFiles.Select(r => Value<string>(r, "Source")).Order());
         var fromStrings = host.Run("param($p) $p | Invoke-BiomechFit -MaxIters 5", new Dictionary<string, object?> { ["p"] = new[] { second, first } });
         Assert.Equal(new[] { second, first }, fromStrings.Select(r => Value<string>(r, "Source")));
+        var positional = host.Run("param($p) Invoke-BiomechFit $p -MaxIters 5", new Dictionary<string, object?> { ["p"] = first });
+        Assert.Equal(first, Value<string>(Assert.Single(positional), "Source"));
 
         object[] sequences = { fixtures.PoseSequence(20, 3, "/videos/one.mp4"), fixtures.PoseSequence(20, 4, "/videos/two.mp4") };
         var fromObjects = host.Run("param($s) $s | Invoke-BiomechFit -MaxIters 5", new Dictionary<string, object?> { ["s"] = sequences });
         Assert.Equal(new[] { "/videos/one.mp4", "/videos/two.mp4" }, fromObjects.Select(r => Value<string>(r, "Source")));
         Assert.All(fromObjects, r => Assert.Equal(20, Value<int>(r, "FrameCount")));
+        var positionalObjects = host.Run("param($s) Invoke-BiomechFit $s -MaxIters 5", new Dictionary<string, object?> { ["s"] = sequences });
+        Assert.Equal(new[] { "/videos/one.mp4", "/videos/two.mp4" }, positionalObjects.Select(r => Value<string>(r, "Source")));
     }
 
     [Fact]

@@ -43,7 +43,11 @@ public abstract class FileInputCmdletBase : PSCmdlet, IDisposable
     /// <summary>Cancelled when the user presses Ctrl+C (or the host stops the pipeline).</summary>
     protected CancellationToken StopToken => _cancellation.Token;
 
-    protected override void StopProcessing() => _cancellation.Cancel();
+    protected override void StopProcessing()
+    {
+        try { _cancellation.Cancel(); }
+        catch (ObjectDisposedException) { } // the command already finished
+    }
 
     public void Dispose()
     {
