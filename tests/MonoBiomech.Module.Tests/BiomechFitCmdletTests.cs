@@ -273,27 +273,42 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
     [Fact]
     public void KeypointFilesWithoutACameraFallBackToTheVideoBesideThemOrWarn()
     {
+        // The generator films with a 1920x1080 camera and MeTRAbs' 55° field of view: with that camera the noise-free
+        // keypoints reproject exactly, with any other the 2D error stays large. So the 2D error tells which camera was used.
+        double generatorFocalPixels = 1920 / (2 * Math.Tan(55.0 * Math.PI / 360));
+        const string Fit = "param($p, $extra) Invoke-BiomechFit -LiteralPath $p -MaxIters 20 @extra";
+        static System.Collections.Hashtable Extra(params (string Name, object Value)[] parameters) =>
+            new(parameters.ToDictionary(p => p.Name, p => p.Value));
         string lonely = fixtures.WriteUpstreamStyleClip("camera", "lonely", frames: 20, seed: 16);
         using var host = HostedModule.Import();
+        double Error2dPixels(PSObject result) => (double)Metrics(result).Properties["Mean2dErrorPixels"].Value;
 
-        var (warned, results) = Invoke(host, "param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 3", ("p", lonely));
+        var (warned, assumed) = Invoke(host, Fit, ("p", lonely), ("extra", Extra()));
         using (warned)
         {
-            Assert.Single(results);
             Assert.Empty(warned.Streams.Error);
             Assert.Contains("Samsung S20", Assert.Single(warned.Streams.Warning).Message);
+            Assert.True(Error2dPixels(Assert.Single(assumed)) > 5, $"S20 camera: 2D error {Error2dPixels(assumed[0]):F1} px");
         }
 
-        var (given, _) = Invoke(host, "param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 3 -FocalLengthPixels 1662.8 -ImageWidthPixels 1920 -ImageHeightPixels 1080 -FramesPerSecond 30", ("p", lonely));
+        var (given, right) = Invoke(host, Fit, ("p", lonely),
+            ("extra", Extra(("FocalLengthPixels", generatorFocalPixels), ("ImageWidthPixels", 1920), ("ImageHeightPixels", 1080), ("FramesPerSecond", 30.0))));
         using (given)
         {
             Assert.Empty(given.Streams.Error);
             Assert.Empty(given.Streams.Warning);
+            output.WriteLine($"2D error: S20 camera {Error2dPixels(assumed[0]):F2} px, the generator's camera {Error2dPixels(Assert.Single(right)):F2} px");
+            Assert.InRange(Error2dPixels(right[0]), 0, 1);
         }
+
+        // the size alone implies the 55° field of view
+        var (sized, sizedResults) = Invoke(host, Fit, ("p", lonely), ("extra", Extra(("ImageWidthPixels", 1920), ("ImageHeightPixels", 1080))));
+        using (sized)
+            Assert.InRange(Error2dPixels(Assert.Single(sizedResults)), 0, 1);
 
         string unreadableBeside = fixtures.WriteUpstreamStyleClip("camera", "damaged", frames: 20, seed: 18);
         File.WriteAllText(Path.Combine(Path.GetDirectoryName(unreadableBeside)!, "damaged.mov"), "not a video");
-        var (damaged, _) = Invoke(host, "param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 3", ("p", unreadableBeside));
+        var (damaged, _) = Invoke(host, Fit, ("p", unreadableBeside), ("extra", Extra()));
         using (damaged)
         {
             Assert.Empty(damaged.Streams.Error);
@@ -306,12 +321,12 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
             return; // the video-beside case needs a clip made by ffmpeg
         string besideVideo = fixtures.WriteUpstreamStyleClip("camera", "withvideo", frames: 20, seed: 17);
         MakeTestVideo(Path.Combine(Path.GetDirectoryName(besideVideo)!, "withvideo.mp4"), 1920, 1080);
-        var (fromVideo, fitted) = Invoke(host, "param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 3 -Verbose", ("p", besideVideo));
+        var (fromVideo, fitted) = Invoke(host, Fit, ("p", besideVideo), ("extra", Extra(("Verbose", true))));
         using (fromVideo)
         {
-            Assert.Single(fitted);
             Assert.Empty(fromVideo.Streams.Warning);
             Assert.Contains(fromVideo.Streams.Verbose, v => v.Message.Contains("withvideo.mp4", StringComparison.Ordinal) && v.Message.Contains("1920x1080", StringComparison.Ordinal));
+            Assert.InRange(Error2dPixels(Assert.Single(fitted)), 0, 1);
         }
     }
 

@@ -46,22 +46,36 @@ public sealed class FitFixtures : IDisposable
     }
 
     /// <summary>
-    /// A synthetic walk written as upstream writes it: only keypoints3d, keypoints2d, confs and boxes (no camera, names or
-    /// timestamps), for the camera-default paths.
+    /// A synthetic walk written as upstream writes it: keypoints3d, keypoints2d, confs and boxes in bml_movi_87 order, and
+    /// no camera, names or timestamps (for the camera-default paths).
     /// </summary>
     public string WriteUpstreamStyleClip(string folder, string name, int frames, int seed)
     {
         object keypoints = Property(GenerateWalking(frames, seed, name, 0.05), "Keypoints");
-        int joints = ((IReadOnlyList<string>)Property(keypoints, "JointNames")).Count;
+        var siteOrder = ((IReadOnlyList<string>)Property(keypoints, "JointNames")).ToList();
+        var moviOrder = (IReadOnlyList<string>)EngineType("Output.KeypointsNpz").GetProperty("BmlMovi87JointNames", AnyStatic)!.GetValue(null)!;
+        int[] fromSite = moviOrder.Select(n => siteOrder.IndexOf(n)).ToArray();
+        Assert.DoesNotContain(-1, fromSite);
+        int joints = fromSite.Length;
+        double[] InMoviOrder(string property, int width)
+        {
+            double[] values = (double[])Property(keypoints, property);
+            var reordered = new double[values.Length];
+            for (int t = 0; t < frames; t++)
+                for (int j = 0; j < joints; j++)
+                    Array.Copy(values, (t * joints + fromSite[j]) * width, reordered, (t * joints + j) * width, width);
+            return reordered;
+        }
+
         Type npyArray = EngineType("Output.NpyArray");
         Type numberType = EngineType("Output.NpyDataType");
         MethodInfo fromNumbers = npyArray.GetMethod("FromNumbers", AnyStatic)!;
-        object Array(double[] values, params int[] shape) => fromNumbers.Invoke(null, new object[] { values, shape, Enum.Parse(numberType, "Float64") })!;
+        object NumberArray(double[] values, params int[] shape) => fromNumbers.Invoke(null, new object[] { values, shape, Enum.Parse(numberType, "Float64") })!;
         var arrays = (System.Collections.IDictionary)Activator.CreateInstance(typeof(Dictionary<,>).MakeGenericType(typeof(string), npyArray))!;
-        arrays["keypoints3d"] = Array((double[])Property(keypoints, "Keypoints3dMillimetres"), frames, joints, 3);
-        arrays["keypoints2d"] = Array((double[])Property(keypoints, "Keypoints2dPixels"), frames, joints, 2);
-        arrays["confs"] = Array((double[])Property(keypoints, "Confidences"), frames, joints);
-        arrays["boxes"] = Array(new double[frames * 5], frames, 5);
+        arrays["keypoints3d"] = NumberArray(InMoviOrder("Keypoints3dMillimetres", 3), frames, joints, 3);
+        arrays["keypoints2d"] = NumberArray(InMoviOrder("Keypoints2dPixels", 2), frames, joints, 2);
+        arrays["confs"] = NumberArray(InMoviOrder("Confidences", 1), frames, joints);
+        arrays["boxes"] = NumberArray(new double[frames * 5], frames, 5);
         string path = Path.Combine(CreateFolder(folder), name + "_keypoints.npz");
         EngineType("Output.NpzArchive").GetMethod("Write", AnyStatic)!.Invoke(null, new object[] { path, arrays, true });
         return path;
