@@ -137,6 +137,16 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         Assert.Equal(new[] { first, second }, shared.Select(r => Value<string>(r, "Source")));
         Assert.Equal(Value<double[]>(shared[0], "BodyScales"), Value<double[]>(shared[1], "BodyScales"));
         Assert.Equal(Value<double[]>(shared[0], "SiteOffsetsMetres"), Value<double[]>(shared[1], "SiteOffsetsMetres"));
+
+        // a video the engine rejects is reported and the subject is fitted from the others
+        string tooShort = fixtures.WriteWalkingClip("subject", "short", frames: 2, seed: 23).KeypointsPath;
+        var (ps, withRejected) = Invoke(host, "param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 10 -SameSubject", ("p", new[] { first, tooShort, second }));
+        using (ps)
+        {
+            Assert.Equal(new[] { ("FitFailed," + FitCommand, ErrorCategory.InvalidData, tooShort) }, Errors(ps));
+            Assert.Equal(new[] { first, second }, withRejected.Select(r => Value<string>(r, "Source")));
+            Assert.Equal(Value<double[]>(withRejected[0], "BodyScales"), Value<double[]>(withRejected[1], "BodyScales"));
+        }
     }
 
     [Fact]

@@ -217,37 +217,53 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
             Fit(new[] { plan });
     }
 
-    /// <summary>Fits one subject (one video, or all of them with -SameSubject) and emits and writes the results.</summary>
+    /// <summary>
+    /// Fits one subject (one video, or all of them with -SameSubject) and emits and writes the results. A video the engine
+    /// rejects (too few frames or matching keypoints, no confident keypoint) gets a FitFailed error; the subject's other
+    /// videos are then fitted without it.
+    /// </summary>
     private void Fit(IReadOnlyList<PlannedFit> plans)
     {
-        PoseSequence[] sequences = plans.Select(p => p.Sequence).ToArray();
+        var remaining = plans.ToList();
         int activityId = ++_activityNumber;
         string activity = plans.Count == 1
-            ? $"Biomechanical fit: {System.IO.Path.GetFileName(sequences[0].Source)}"
+            ? $"Biomechanical fit: {System.IO.Path.GetFileName(plans[0].Sequence.Source)}"
             : $"Biomechanical fit: {plans.Count} videos of one subject";
         try
         {
-            IReadOnlyList<BiomechFitResult> results = RunWithProgress<FitProgress, IReadOnlyList<BiomechFitResult>>(
-                (progress, token) => BiomechFitter.Fit(_bodyModel!, sequences, _settings, progress, token),
-                report => DescribeProgress(activityId, activity, report));
-            for (int i = 0; i < results.Count; i++)
+            while (remaining.Count > 0)
             {
-                if (plans[i].OutputPath is string outputPath && !TryWriteFittedModel(outputPath, results[i]))
+                PoseSequence[] sequences = remaining.Select(p => p.Sequence).ToArray();
+                IReadOnlyList<BiomechFitResult> results;
+                try
+                {
+                    results = RunWithProgress<FitProgress, IReadOnlyList<BiomechFitResult>>(
+                        (progress, token) => BiomechFitter.Fit(_bodyModel!, sequences, _settings, progress, token),
+                        report => DescribeProgress(activityId, activity, report));
+                }
+                catch (ArgumentException e)
+                {
+                    // The engine checks every video before it solves anything, and its messages name the video.
+                    int rejected = remaining.Count == 1 ? 0 : remaining.FindIndex(p => e.Message.Contains($"'{p.Sequence.Source}'", StringComparison.Ordinal));
+                    object target = rejected >= 0 ? remaining[rejected].Sequence.Source : sequences.Select(s => s.Source).ToArray();
+                    WriteError(new ErrorRecord(e, "FitFailed", ErrorCategory.InvalidData, target));
+                    if (rejected < 0)
+                        return;
+                    remaining.RemoveAt(rejected);
                     continue;
-                WriteObject(results[i]);
+                }
+                for (int i = 0; i < results.Count; i++)
+                {
+                    if (remaining[i].OutputPath is string outputPath && !TryWriteFittedModel(outputPath, results[i]))
+                        continue;
+                    WriteObject(results[i]);
+                }
+                return;
             }
         }
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
         {
             // Ctrl+C: PowerShell stops the pipeline after StopProcessing; nothing is written for these videos.
-        }
-        catch (ArgumentException e)
-        {
-            // too few frames, too few keypoints matching the model's sites, no confident keypoint ...
-            object target = sequences.Length == 1
-                ? sequences[0].Source
-                : sequences.Select(s => s.Source).FirstOrDefault(s => e.Message.Contains($"'{s}'", StringComparison.Ordinal)) ?? (object)sequences.Select(s => s.Source).ToArray();
-            WriteError(new ErrorRecord(e, "FitFailed", ErrorCategory.InvalidData, target));
         }
         finally
         {
