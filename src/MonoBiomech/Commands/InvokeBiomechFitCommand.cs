@@ -146,7 +146,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
     {
         if (ParameterSetName == InputObjectParameterSet)
         {
-            foreach (PoseSequence sequence in InputObject)
+            foreach (PoseSequence sequence in InputObject.TakeWhile(_ => !StopToken.IsCancellationRequested))
                 Plan(sequence);
             return;
         }
