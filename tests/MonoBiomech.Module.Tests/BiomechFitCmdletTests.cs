@@ -257,11 +257,11 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
     }
 
     [Fact]
-    public void MaxItersIsHonoured()
+    public void MaxItersIsHonouredAndOneThreadIsEnough()
     {
         string input = fixtures.WriteWalkingClip("maxiters", "walk", frames: 20, seed: 14).KeypointsPath;
         using var host = HostedModule.Import();
-        var result = Assert.Single(host.Run("param($p) Invoke-BiomechFit -LiteralPath $p -MaxIterations 1", new Dictionary<string, object?> { ["p"] = input }));
+        var result = Assert.Single(host.Run("param($p) Invoke-BiomechFit -LiteralPath $p -MaxIterations 1 -ThreadCount 1", new Dictionary<string, object?> { ["p"] = input }));
         // one iteration in each of the two solve stages
         Assert.InRange((int)Metrics(result).Properties["Iterations"].Value, 1, 2);
     }
