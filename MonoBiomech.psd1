@@ -5,7 +5,7 @@
     Author               = 'MonoBiomech contributors'
     CompanyName          = 'MonoBiomech'
     Copyright            = '(c) MonoBiomech contributors.'
-    Description          = 'Biomechanics from ordinary single-camera videos on the CPU: person detection, 3D keypoints (MeTRAbs via ONNX Runtime) and a 40-DoF body model fit, exported as OpenSim .mot/.trc and CSV.'
+    Description          = 'Biomechanics from single-camera videos on the CPU. This version: person detection and tracking in videos, and a 40-DoF body model fitted to 3D keypoints (upstream _keypoints.npz files or PoseSequence objects), saved as _fitted_model.npz.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('MonoBiomech.format.ps1xml')
@@ -13,6 +13,8 @@
         'Invoke-PersonDetection'
         'Get-MonoBiomechCache'
         'Clear-MonoBiomechCache'
+        'Invoke-BiomechFit'
+        'Import-BiomechFit'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -22,7 +24,7 @@
             Tags         = @('Biomechanics', 'PoseEstimation', 'OpenSim', 'Video', 'ONNX', 'MeTRAbs', 'Gait', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/monobiomech/MonoBiomech/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/monobiomech/MonoBiomech'
-            ReleaseNotes = '0.1.0: Invoke-PersonDetection (per-frame person boxes and the tracked subject), a session cache of stage results (Get-MonoBiomechCache, Clear-MonoBiomechCache).'
+            ReleaseNotes = '0.1.0: Invoke-PersonDetection (per-frame person boxes and the tracked subject), a session cache of stage results (Get-MonoBiomechCache, Clear-MonoBiomechCache), Invoke-BiomechFit (body model fit to 3D keypoints, one subject per video or shared with -SameSubject; writes _fitted_model.npz) and Import-BiomechFit.'
         }
     }
 }

@@ -55,5 +55,44 @@ public sealed class HostedModule : IDisposable
         return output;
     }
 
+    /// <summary>
+    /// Checks the progress a finished pipeline wrote: Processing records whose status matches <paramref name="statusPattern"/>,
+    /// with a percentage and an activity naming <paramref name="activityNames"/>, then one Completed record for the same
+    /// activity, last. Returns the Processing records.
+    /// </summary>
+    public static List<ProgressRecord> AssertProgressThenCompleted(PowerShell ps, string statusPattern, string activityNames)
+    {
+        var records = ps.Streams.Progress.ToList();
+        var processing = records.Where(r => r.RecordType == ProgressRecordType.Processing).ToList();
+        Assert.NotEmpty(processing);
+        Assert.All(processing, r => Assert.Matches(statusPattern, r.StatusDescription));
+        Assert.All(processing, r => Assert.InRange(r.PercentComplete, 0, 100));
+        Assert.Contains(activityNames, processing[0].Activity);
+        var completed = Assert.Single(records, r => r.RecordType == ProgressRecordType.Completed);
+        Assert.Equal(processing[0].ActivityId, completed.ActivityId);
+        Assert.Same(completed, records[^1]);
+        return processing;
+    }
+
+    /// <summary>
+    /// Starts the pipeline, waits (up to 60 s) for its first progress record, calls Stop() and checks that the pipeline ended
+    /// as stopped. Returns how long Stop() took.
+    /// </summary>
+    public static TimeSpan StopAfterFirstProgress(PowerShell ps)
+    {
+        using var started = new ManualResetEventSlim();
+        ps.Streams.Progress.DataAdded += (_, _) => started.Set();
+        var invocation = ps.BeginInvoke();
+        Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "no progress within 60 s");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        ps.Stop();
+        clock.Stop();
+
+        Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        Assert.True(invocation.IsCompleted);
+        Assert.Throws<PipelineStoppedException>(() => ps.EndInvoke(invocation));
+        return clock.Elapsed;
+    }
+
     public void Dispose() => Runspace.Dispose();
 }

@@ -5,7 +5,7 @@ namespace MonoBiomech.Module.Tests;
 public sealed class ManifestTests
 {
     private static readonly string[] ExpectedCmdlets =
-        { "Clear-MonoBiomechCache", "Get-MonoBiomechCache", "Invoke-PersonDetection" };
+        { "Clear-MonoBiomechCache", "Get-MonoBiomechCache", "Import-BiomechFit", "Invoke-BiomechFit", "Invoke-PersonDetection" };
 
     [Fact]
     public void ManifestPassesTestModuleManifest()
@@ -45,6 +45,9 @@ public sealed class ManifestTests
         string root = HostedModule.ModuleDirectory;
         var rootFiles = Directory.GetFiles(root).Select(Path.GetFileName).Order().ToArray();
         Assert.Equal(new[] { "MonoBiomech.dll", "MonoBiomech.format.ps1xml", "MonoBiomech.psd1" }, rootFiles);
+        // the default body model of Invoke-BiomechFit, with its documentation
+        Assert.Equal(new[] { "README.md", "monobiomech_body.xml" },
+            Directory.GetFiles(Path.Combine(root, "models")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
 
         string dependencies = Path.Combine(root, "Dependencies");
         var managed = Directory.GetFiles(dependencies).Select(Path.GetFileName).ToArray();
@@ -70,7 +73,7 @@ public sealed class ManifestTests
         var format = System.Xml.Linq.XDocument.Load(Path.Combine(HostedModule.ModuleDirectory, "MonoBiomech.format.ps1xml"));
 
         var views = format.Descendants("View").ToList();
-        Assert.Equal(2, views.Count);
+        Assert.Equal(3, views.Count);
         foreach (var view in views)
         {
             string typeName = views.Count > 0 ? view.Element("ViewSelectedBy")!.Element("TypeName")!.Value : "";

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using MonoBiomech.Tests;
 
@@ -90,15 +89,7 @@ public sealed class PersonDetectionCmdletTests(VideoClips clips, Xunit.Abstracti
         ps.AddCommand("Invoke-PersonDetection").AddParameter("LiteralPath", clips.Short).AddParameter("Force");
         Assert.Single(ps.Invoke());
 
-        var records = ps.Streams.Progress.ToList();
-        var processing = records.Where(r => r.RecordType == ProgressRecordType.Processing).ToList();
-        Assert.NotEmpty(processing);
-        Assert.All(processing, r => Assert.Matches(@"^\d+/\d+ frames, [\d.]+ frames/s$", r.StatusDescription));
-        Assert.All(processing, r => Assert.InRange(r.PercentComplete, 0, 100));
-        Assert.Contains("walk.mp4", processing[0].Activity);
-        var completed = Assert.Single(records, r => r.RecordType == ProgressRecordType.Completed);
-        Assert.Equal(processing[0].ActivityId, completed.ActivityId);
-        Assert.Same(completed, records[^1]);
+        HostedModule.AssertProgressThenCompleted(ps, @"^\d+/\d+ frames, [\d.]+ frames/s$", "walk.mp4");
     }
 
     [SharedDataFact]
@@ -106,20 +97,11 @@ public sealed class PersonDetectionCmdletTests(VideoClips clips, Xunit.Abstracti
     {
         using var host = HostedModule.Import();
         using var ps = host.Create();
-        using var started = new ManualResetEventSlim();
-        ps.Streams.Progress.DataAdded += (_, _) => started.Set();
         ps.AddCommand("Invoke-PersonDetection").AddParameter("LiteralPath", clips.Long).AddParameter("Force");
 
-        var invocation = ps.BeginInvoke();
-        Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "no progress within 60 s");
-        var clock = Stopwatch.StartNew();
-        ps.Stop();
-        clock.Stop();
-        output.WriteLine($"Stop() returned after {clock.Elapsed.TotalMilliseconds:F0} ms");
-
-        Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
-        Assert.True(invocation.IsCompleted);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"Stop took {clock.Elapsed.TotalMilliseconds:F0} ms");
+        TimeSpan stopping = HostedModule.StopAfterFirstProgress(ps);
+        output.WriteLine($"Stop() returned after {stopping.TotalMilliseconds:F0} ms");
+        Assert.True(stopping < TimeSpan.FromSeconds(3), $"Stop took {stopping.TotalMilliseconds:F0} ms");
         Assert.Empty(SessionCacheEntriesFor(host, clips.Long));
     }
 

@@ -67,14 +67,19 @@ public sealed class VideoClips : IDisposable
             File.Copy(source, destination);
             return;
         }
-        var start = new ProcessStartInfo("ffmpeg",
-            $"-hide_banner -loglevel error -y {inputOptions} -i \"{source}\" {outputOptions} -an -c:v libx264 -preset veryfast -pix_fmt yuv420p \"{destination}\"")
+        RunFfmpeg($"{inputOptions} -i \"{source}\" {outputOptions} -an -c:v libx264 -preset veryfast -pix_fmt yuv420p \"{destination}\"");
+    }
+
+    /// <summary>Runs the ffmpeg CLI (quiet, overwriting) with the given arguments; throws with its messages when it fails.</summary>
+    public static void RunFfmpeg(string arguments)
+    {
+        var start = new ProcessStartInfo("ffmpeg", "-hide_banner -loglevel error -y " + arguments)
         { RedirectStandardError = true, UseShellExecute = false };
         using var process = Process.Start(start)!;
         string errors = process.StandardError.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"ffmpeg could not make {destination}: {errors}");
+            throw new InvalidOperationException($"ffmpeg {arguments} failed: {errors}");
     }
 
     private static string? FindOnPath(string program) =>

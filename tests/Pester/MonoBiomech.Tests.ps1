@@ -27,7 +27,7 @@ AfterAll {
 Describe 'MonoBiomech module' {
     It 'exports exactly its cmdlets' {
         $names = Get-Command -Module MonoBiomech | Sort-Object -Property Name | ForEach-Object Name
-        $names | Should -Be @('Clear-MonoBiomechCache', 'Get-MonoBiomechCache', 'Invoke-PersonDetection')
+        $names | Should -Be @('Clear-MonoBiomechCache', 'Get-MonoBiomechCache', 'Import-BiomechFit', 'Invoke-BiomechFit', 'Invoke-PersonDetection')
     }
 }
 
@@ -68,5 +68,60 @@ Describe 'Invoke-PersonDetection' {
     It 'stops before reading videos when the ONNX model is missing' {
         { Invoke-PersonDetection -LiteralPath $sharedClip -ModelPath ([IO.Path]::Combine($work, 'none.onnx')) -ErrorAction Stop } |
             Should -Throw -ErrorId 'DetectorModelNotFound,*'
+    }
+}
+
+Describe 'Invoke-BiomechFit and Import-BiomechFit' {
+    BeforeAll {
+        # A synthetic 30-frame walk from the engine's internal generator (reached by reflection: it is test support, not API).
+        $null = Get-MonoBiomechCache
+        $engine = [AppDomain]::CurrentDomain.GetAssemblies().Where({ $_.GetName().Name -eq 'MonoBiomech.Engine' })[0]
+        $anyStatic = [Reflection.BindingFlags]'Public, NonPublic, Static'
+        $bodyModel = $engine.GetType('MonoBiomech.Engine.BodyModel.BodyModel', $true)::LoadMjcf(
+            [IO.Path]::Combine((Get-Module MonoBiomech).ModuleBase, 'models', 'monobiomech_body.xml'))
+        $synthetic = $engine.GetType('MonoBiomech.Engine.Fitting.SyntheticMotion', $true)
+        $walking = [Enum]::Parse($engine.GetType('MonoBiomech.Engine.Fitting.SyntheticMotionKind', $true), 'Walking')
+        $noNoise = $engine.GetType('MonoBiomech.Engine.Fitting.SyntheticNoise', $true).GetProperty('None', $anyStatic).GetValue($null)
+        $scales = [double[]]::new($bodyModel.ScaleGroupCount)
+        $generate = $synthetic.GetMethod('Generate', $anyStatic)
+        $arguments = @($bodyModel, $walking, 30, 30.0, $scales, $noNoise, 1, 'walk')
+        foreach ($parameter in $generate.GetParameters()) {
+            if ($parameter.Position -ge $arguments.Count) { $arguments += $parameter.DefaultValue } # later optional parameters
+        }
+        $video = $generate.Invoke($null, $arguments)
+        $keypointsFile = [IO.Path]::Combine($work, 'walk_keypoints.npz')
+        $engine.GetType('MonoBiomech.Engine.Output.KeypointsNpz', $true)::Write($keypointsFile, $video.Keypoints, $null)
+    }
+
+    It 'fits a keypoint file, writes the fitted model and reads it back' {
+        $fits = Join-Path -Path $work -ChildPath 'fits'
+        $result = Get-Item -LiteralPath $keypointsFile | Invoke-BiomechFit -OutputDirectory $fits -MaxIters 10
+        $result | Should -HaveCount 1
+        $result.FrameCount | Should -Be 30
+        $written = Join-Path -Path $fits -ChildPath 'walk_fitted_model.npz'
+        Test-Path -LiteralPath $written | Should -BeTrue
+        $imported = Import-BiomechFit -LiteralPath $written
+        $imported.Coordinates | Should -Be $result.Coordinates
+    }
+
+    It 'refuses to overwrite a fitted model without -Force' {
+        $fits = Join-Path -Path $work -ChildPath 'fits'
+        Invoke-BiomechFit -LiteralPath $keypointsFile -OutputDirectory $fits -ErrorAction SilentlyContinue -ErrorVariable failures | Should -BeNullOrEmpty
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'OutputExists,*'
+    }
+
+    It 'writes one error per bad input with a specific error id' {
+        $text = Join-Path -Path $work -ChildPath 'notes_keypoints.npz'
+        Set-Content -LiteralPath $text -Value 'not a zip archive'
+        $missing = Join-Path -Path $work -ChildPath 'missing_keypoints.npz'
+        $output = Invoke-BiomechFit -LiteralPath $missing, $text, $work -ErrorAction SilentlyContinue -ErrorVariable failures
+        $output | Should -BeNullOrEmpty
+        $failures | Should -HaveCount 3
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'KeypointsFileNotFound,*'
+        $failures[1].FullyQualifiedErrorId | Should -BeLike 'NotAKeypointsFile,*'
+        $failures[2].FullyQualifiedErrorId | Should -BeLike 'PathIsDirectory,*'
+
+        Import-BiomechFit -LiteralPath $text -ErrorAction SilentlyContinue -ErrorVariable importFailures | Should -BeNullOrEmpty
+        $importFailures[0].FullyQualifiedErrorId | Should -BeLike 'NotAFittedModelFile,*'
     }
 }

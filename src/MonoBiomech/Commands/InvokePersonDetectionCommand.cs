@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using MonoBiomech.Engine.Caching;
 using MonoBiomech.Engine.Detection;
@@ -13,33 +12,18 @@ namespace MonoBiomech.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "PersonDetection", DefaultParameterSetName = PathParameterSet)]
 [OutputType(typeof(PersonDetectionResult))]
-public sealed class InvokePersonDetectionCommand : PSCmdlet, IDisposable
+public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
 {
     #region Members
 
-    private const string PathParameterSet = "Path";
-    private const string LiteralPathParameterSet = "LiteralPath";
     internal const string CacheStage = "PersonDetection";
 
-    private CancellationTokenSource? _cancellation;
     private PersonDetectionSettings _settings = new();
     private int _videoNumber;
 
     #endregion
 
     #region Parameters
-
-    /// <summary>Video files to process; wildcards are expanded.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathParameterSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = Array.Empty<string>();
-
-    /// <summary>Video files taken exactly as written (no wildcards); FileInfo objects bind here through FullName.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathParameterSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP", "FullName")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     /// <summary>Default (no model file needed) or Onnx (a YOLO-style detector given by -ModelPath).</summary>
     [Parameter]
@@ -79,30 +63,19 @@ public sealed class InvokePersonDetectionCommand : PSCmdlet, IDisposable
 
     #region Methods
 
-    protected override void BeginProcessing()
-    {
-        _cancellation = new CancellationTokenSource();
-        _settings = BuildSettings();
-    }
+    protected override string NotFoundErrorId => "VideoNotFound";
+
+    protected override void BeginProcessing() => _settings = BuildSettings();
 
     protected override void ProcessRecord()
     {
-        foreach (string videoPath in ResolveVideoPaths())
+        // The engine reports missing files and directories, so literal paths need no check here.
+        foreach (string videoPath in ResolveInputPaths())
         {
-            if (_cancellation!.IsCancellationRequested)
+            if (StopToken.IsCancellationRequested)
                 return;
             DetectInVideo(videoPath);
         }
-    }
-
-    protected override void EndProcessing() => Dispose();
-
-    protected override void StopProcessing() => _cancellation?.Cancel();
-
-    public void Dispose()
-    {
-        _cancellation?.Dispose();
-        _cancellation = null;
     }
 
     private PersonDetectionSettings BuildSettings()
@@ -142,47 +115,6 @@ public sealed class InvokePersonDetectionCommand : PSCmdlet, IDisposable
         return settings;
     }
 
-    /// <summary>Provider paths of the inputs; one error per input that names nothing.</summary>
-    private IEnumerable<string> ResolveVideoPaths()
-    {
-        if (ParameterSetName == LiteralPathParameterSet)
-        {
-            // The engine reports missing files and directories, so literal paths need no check here.
-            foreach (string literal in LiteralPath)
-                yield return SessionState.Path.GetUnresolvedProviderPathFromPSPath(literal);
-            yield break;
-        }
-
-        foreach (string pattern in Path)
-        {
-            List<string> resolved;
-            try
-            {
-                resolved = GetResolvedProviderPathFromPSPath(pattern, out ProviderInfo provider).ToList();
-                if (!string.Equals(provider.Name, "FileSystem", StringComparison.Ordinal))
-                {
-                    WriteError(new ErrorRecord(
-                        new ArgumentException($"'{pattern}' is not a file system path."),
-                        "NotAFileSystemPath", ErrorCategory.InvalidArgument, pattern));
-                    continue;
-                }
-            }
-            catch (ItemNotFoundException e)
-            {
-                WriteError(new ErrorRecord(e, "VideoNotFound", ErrorCategory.ObjectNotFound, pattern));
-                continue;
-            }
-            if (resolved.Count == 0)
-            {
-                WriteError(new ErrorRecord(
-                    new FileNotFoundException($"No video matches '{pattern}'.", pattern),
-                    "VideoNotFound", ErrorCategory.ObjectNotFound, pattern));
-            }
-            foreach (string path in resolved)
-                yield return path;
-        }
-    }
-
     private void DetectInVideo(string videoPath)
     {
         SessionCacheKey? cacheKey = CacheKeyFor(videoPath);
@@ -197,12 +129,14 @@ public sealed class InvokePersonDetectionCommand : PSCmdlet, IDisposable
         string activity = $"Person detection: {System.IO.Path.GetFileName(videoPath)}";
         try
         {
-            PersonDetectionResult result = RunWithProgress(videoPath, activityId, activity);
+            PersonDetectionResult result = RunWithProgress<DetectionProgress, PersonDetectionResult>(
+                (progress, token) => PersonDetectionPipeline.Run(videoPath, _settings, progress, token),
+                report => DescribeProgress(activityId, activity, report));
             if (cacheKey is not null)
                 SessionCache.Shared.Set(cacheKey, result, EstimateSizeBytes(result));
             WriteObject(result);
         }
-        catch (OperationCanceledException) when (_cancellation!.IsCancellationRequested)
+        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
         {
             // Ctrl+C: PowerShell stops the pipeline after StopProcessing; nothing is written for this video.
         }
@@ -253,34 +187,6 @@ public sealed class InvokePersonDetectionCommand : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>
-    /// Runs the engine on a worker thread and relays its progress here: WriteProgress may only be called from the
-    /// pipeline thread, while the engine reports from its own.
-    /// </summary>
-    private PersonDetectionResult RunWithProgress(string videoPath, int activityId, string activity)
-    {
-        CancellationToken token = _cancellation!.Token;
-        // not disposed: the engine thread may still report while a cancelled run winds down
-        var reports = new BlockingCollection<DetectionProgress>(boundedCapacity: 64);
-        var progress = new QueueingProgress(reports);
-        Task<PersonDetectionResult> work = Task.Run(() => PersonDetectionPipeline.Run(videoPath, _settings, progress, token), token);
-        work.ContinueWith(_ => reports.CompleteAdding(), TaskScheduler.Default);
-
-        try
-        {
-            // the engine already reports at most every 200 ms
-            foreach (DetectionProgress report in reports.GetConsumingEnumerable(token))
-                WriteProgress(DescribeProgress(activityId, activity, report));
-        }
-        catch (OperationCanceledException)
-        {
-            // Give the engine a moment to notice the token so no native work outlives the pipeline.
-            try { work.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
-            throw;
-        }
-        return work.GetAwaiter().GetResult();
-    }
-
     private static ProgressRecord DescribeProgress(int activityId, string activity, DetectionProgress report)
     {
         string frames = report.FrameCount > 0 ? $"{report.FramesDone}/{report.FrameCount}" : report.FramesDone.ToString();
@@ -304,14 +210,4 @@ public sealed class InvokePersonDetectionCommand : PSCmdlet, IDisposable
     }
 
     #endregion
-
-    /// <summary>Queues reports for the pipeline thread; drops one when the queue is full rather than block the engine.</summary>
-    private sealed class QueueingProgress(BlockingCollection<DetectionProgress> queue) : IProgress<DetectionProgress>
-    {
-        public void Report(DetectionProgress value)
-        {
-            try { queue.TryAdd(value); }
-            catch (InvalidOperationException) { } // completed: the run is over
-        }
-    }
 }

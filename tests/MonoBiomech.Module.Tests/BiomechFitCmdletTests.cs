@@ -1,0 +1,366 @@
+using System.Management.Automation;
+
+namespace MonoBiomech.Module.Tests;
+
+public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<FitFixtures>
+{
+    private const string ResultType = "MonoBiomech.Engine.Fitting.BiomechFitResult";
+    private const string FitCommand = "MonoBiomech.Commands.InvokeBiomechFitCommand";
+    private const string ImportCommand = "MonoBiomech.Commands.ImportBiomechFitCommand";
+
+    private static T Value<T>(PSObject result, string property) => (T)result.Properties[property].Value;
+
+    private static PSObject Metrics(PSObject result) => PSObject.AsPSObject(result.Properties["Metrics"].Value);
+
+    private static double RmseDegrees(PSObject result, SyntheticClip clip, string coordinate)
+    {
+        int n = clip.CoordinateNames.Length, d = Array.IndexOf(clip.CoordinateNames, coordinate);
+        double[] fitted = Value<double[]>(result, "Coordinates");
+        int frames = fitted.Length / n;
+        double sum = 0;
+        for (int t = 0; t < frames; t++)
+            sum += Math.Pow(fitted[t * n + d] - clip.TrueCoordinates[t * n + d], 2);
+        return Math.Sqrt(sum / frames) * 180 / Math.PI;
+    }
+
+    private static (PowerShell Ps, List<PSObject> Results) Invoke(HostedModule host, string script, params (string Name, object? Value)[] parameters)
+    {
+        var ps = host.Create();
+        ps.AddScript(script);
+        foreach ((string name, object? value) in parameters)
+            ps.AddParameter(name, value);
+        return (ps, ps.Invoke().ToList());
+    }
+
+    private static List<(string Id, ErrorCategory Category, string Target)> Errors(PowerShell ps) =>
+        ps.Streams.Error.Select(e => (e.FullyQualifiedErrorId, e.CategoryInfo.Category, e.TargetObject?.ToString() ?? "")).ToList();
+
+    [Fact]
+    public void SyntheticWalkIsFittedCloseToTheTruth()
+    {
+        SyntheticClip clip = fixtures.WriteWalkingClip("accuracy", "walk", frames: 60, seed: 11);
+        using var host = HostedModule.Import();
+        var result = Assert.Single(host.Run("param($p) Invoke-BiomechFit -LiteralPath $p", new Dictionary<string, object?> { ["p"] = clip.KeypointsPath }));
+
+        Assert.Equal(ResultType, result.BaseObject.GetType().FullName);
+        Assert.Equal(clip.KeypointsPath, Value<string>(result, "Source"));
+        Assert.Equal(60, Value<int>(result, "FrameCount"));
+        Assert.Equal(clip.CoordinateNames, Value<IReadOnlyList<string>>(result, "CoordinateNames"));
+        double kneeRight = RmseDegrees(result, clip, "knee_angle_r"), kneeLeft = RmseDegrees(result, clip, "knee_angle_l");
+        double hipRight = RmseDegrees(result, clip, "hip_flexion_r");
+        output.WriteLine($"knee RMSE r {kneeRight:F2}°, l {kneeLeft:F2}°, hip flexion r {hipRight:F2}°; 3D error {Metrics(result).Properties["Mean3dErrorMillimetres"].Value:F1} mm");
+        // noise-free keypoints: the engine reaches about 0.01°; 1° leaves room for other seeds and platforms
+        Assert.InRange(kneeRight, 0, 1);
+        Assert.InRange(kneeLeft, 0, 1);
+        Assert.InRange(hipRight, 0, 1);
+        Assert.InRange((double)Metrics(result).Properties["Mean3dErrorMillimetres"].Value, 0, 20);
+        Assert.True((int)Metrics(result).Properties["Iterations"].Value > 2);
+    }
+
+    [Fact]
+    public void FileInfoObjectsAndPoseSequencesFromThePipelineEachGiveOneResult()
+    {
+        string first = fixtures.WriteWalkingClip("pipeline", "a", frames: 20, seed: 1).KeypointsPath;
+        string second = fixtures.WriteWalkingClip("pipeline", "b", frames: 20, seed: 2).KeypointsPath;
+        using var host = HostedModule.Import();
+        var fromFiles = host.Run("param($d) [IO.DirectoryInfo]::new($d).GetFiles('*_keypoints.npz') | Invoke-BiomechFit -MaxIters 5",
+            new Dictionary<string, object?> { ["d"] = Path.GetDirectoryName(first) });
+        Assert.Equal(new[] { first, second }, fromFiles.Select(r => Value<string>(r, "Source")).Order());
+        var fromStrings = host.Run("param($p) $p | Invoke-BiomechFit -MaxIters 5", new Dictionary<string, object?> { ["p"] = new[] { second, first } });
+        Assert.Equal(new[] { second, first }, fromStrings.Select(r => Value<string>(r, "Source")));
+        var positional = host.Run("param($p) Invoke-BiomechFit $p -MaxIters 5", new Dictionary<string, object?> { ["p"] = first });
+        Assert.Equal(first, Value<string>(Assert.Single(positional), "Source"));
+
+        object[] sequences = { fixtures.PoseSequence(20, 3, "/videos/one.mp4"), fixtures.PoseSequence(20, 4, "/videos/two.mp4") };
+        var fromObjects = host.Run("param($s) $s | Invoke-BiomechFit -MaxIters 5", new Dictionary<string, object?> { ["s"] = sequences });
+        Assert.Equal(new[] { "/videos/one.mp4", "/videos/two.mp4" }, fromObjects.Select(r => Value<string>(r, "Source")));
+        Assert.All(fromObjects, r => Assert.Equal(20, Value<int>(r, "FrameCount")));
+        var positionalObjects = host.Run("param($s) Invoke-BiomechFit $s -MaxIters 5", new Dictionary<string, object?> { ["s"] = sequences });
+        Assert.Equal(new[] { "/videos/one.mp4", "/videos/two.mp4" }, positionalObjects.Select(r => Value<string>(r, "Source")));
+    }
+
+    [Fact]
+    public void OutputDirectoryGetsTheFittedModelWhichImportsBackEqual()
+    {
+        string input = fixtures.WriteWalkingClip("output", "trial", frames: 20, seed: 5).KeypointsPath;
+        string outputDirectory = Path.Combine(fixtures.Directory, "output", "fits");
+        string written = Path.Combine(outputDirectory, "trial_fitted_model.npz");
+        using var host = HostedModule.Import();
+        var arguments = new Dictionary<string, object?> { ["p"] = input, ["o"] = outputDirectory };
+
+        Assert.Empty(host.Run("param($p, $o) Invoke-BiomechFit -LiteralPath $p -OutputDirectory $o -WhatIf", arguments));
+        Assert.False(File.Exists(written));
+        Assert.False(Directory.Exists(outputDirectory));
+
+        var fitted = Assert.Single(host.Run("param($p, $o) Invoke-BiomechFit -LiteralPath $p -OutputDirectory $o -MaxIters 5", arguments));
+        Assert.True(File.Exists(written));
+        Assert.Single(Directory.GetFiles(outputDirectory)); // no temporary file left behind
+        var imported = Assert.Single(host.Run("param($f) Import-BiomechFit -Path $f", new Dictionary<string, object?> { ["f"] = written }));
+        Assert.Equal(ResultType, imported.BaseObject.GetType().FullName);
+        Assert.Equal(written, Value<string>(imported, "Source"));
+        foreach (string property in new[] { "TimestampsSeconds", "Coordinates", "CoordinateVelocities", "SitePositionsMetres", "BodyPositionsMetres", "BodyScales", "SiteOffsetsMetres", "CameraToWorldRotation" })
+            Assert.Equal(Value<double[]>(fitted, property), Value<double[]>(imported, property));
+        foreach (string property in new[] { "CoordinateNames", "SiteNames", "BodyNames", "ScaleGroupNames" })
+            Assert.Equal(Value<IReadOnlyList<string>>(fitted, property), Value<IReadOnlyList<string>>(imported, property));
+        Assert.Equal(Metrics(fitted).Properties["Iterations"].Value, Metrics(imported).Properties["Iterations"].Value);
+
+        // An existing file is refused without -Force and left intact.
+        File.WriteAllText(written, "keep me");
+        var (refused, nothing) = Invoke(host, "param($p, $o) Invoke-BiomechFit -LiteralPath $p -OutputDirectory $o -MaxIters 5",
+            ("p", input), ("o", outputDirectory));
+        using (refused)
+        {
+            Assert.Empty(nothing);
+            Assert.Equal(new[] { ("OutputExists," + FitCommand, ErrorCategory.ResourceExists, written) }, Errors(refused));
+        }
+        Assert.Equal("keep me", File.ReadAllText(written));
+
+        var forced = Assert.Single(host.Run("param($p, $o) Invoke-BiomechFit -LiteralPath $p -OutputDirectory $o -MaxIters 5 -Force", arguments));
+        Assert.Equal(Value<double[]>(forced, "Coordinates"), Value<double[]>(Assert.Single(host.Run("param($f) Import-BiomechFit -LiteralPath $f",
+            new Dictionary<string, object?> { ["f"] = written })), "Coordinates"));
+    }
+
+    [Fact]
+    public void SameSubjectSharesBodyScalesAcrossVideos()
+    {
+        // clearly different generated subjects, so separate fits must find different scales
+        string first = fixtures.WriteWalkingClip("subject", "left", frames: 24, seed: 21, scaleRange: 0.1).KeypointsPath;
+        string second = fixtures.WriteWalkingClip("subject", "right", frames: 24, seed: 22, scaleRange: 0.1).KeypointsPath;
+        using var host = HostedModule.Import();
+        var paths = new Dictionary<string, object?> { ["p"] = new[] { first, second } };
+
+        var separate = host.Run("param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 10", paths);
+        Assert.Equal(2, separate.Count);
+        Assert.NotEqual(Value<double[]>(separate[0], "BodyScales"), Value<double[]>(separate[1], "BodyScales"));
+
+        var shared = host.Run("param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 10 -SameSubject", paths);
+        Assert.Equal(new[] { first, second }, shared.Select(r => Value<string>(r, "Source")));
+        Assert.Equal(Value<double[]>(shared[0], "BodyScales"), Value<double[]>(shared[1], "BodyScales"));
+        Assert.Equal(Value<double[]>(shared[0], "SiteOffsetsMetres"), Value<double[]>(shared[1], "SiteOffsetsMetres"));
+
+        // a video the engine rejects is reported and the subject is fitted from the others
+        string tooShort = fixtures.WriteWalkingClip("subject", "short", frames: 2, seed: 23).KeypointsPath;
+        var (ps, withRejected) = Invoke(host, "param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 10 -SameSubject", ("p", new[] { first, tooShort, second }));
+        using (ps)
+        {
+            Assert.Equal(new[] { ("FitFailed," + FitCommand, ErrorCategory.InvalidData, tooShort) }, Errors(ps));
+            Assert.Equal(new[] { first, second }, withRejected.Select(r => Value<string>(r, "Source")));
+            Assert.Equal(Value<double[]>(withRejected[0], "BodyScales"), Value<double[]>(withRejected[1], "BodyScales"));
+        }
+    }
+
+    [Fact]
+    public void EachBadInputGetsItsOwnErrorAndTheBatchGoesOn()
+    {
+        string good = fixtures.WriteWalkingClip("errors", "good", frames: 20, seed: 7).KeypointsPath;
+        string folder = Directory.CreateDirectory(Path.Combine(fixtures.Directory, "errors", "folder_keypoints.npz")).FullName;
+        string missing = Path.Combine(fixtures.Directory, "errors", "missing_keypoints.npz");
+        string text = Path.Combine(fixtures.Directory, "errors", "notes_keypoints.npz");
+        File.WriteAllText(text, "not a zip archive");
+        string video = Path.Combine(fixtures.Directory, "errors", "uncached.mp4");
+        File.WriteAllBytes(video, new byte[] { 0, 0, 0, 24, (byte)'f', (byte)'t', (byte)'y', (byte)'p' });
+        string tooShort = fixtures.WriteWalkingClip("errors", "short", frames: 2, seed: 8).KeypointsPath;
+        using var host = HostedModule.Import();
+
+        var (ps, results) = Invoke(host, "param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 5", ("p", new[] { missing, folder, text, video, tooShort, good }));
+        using (ps)
+        {
+            Assert.Equal(good, Value<string>(Assert.Single(results), "Source"));
+            Assert.Equal(new[]
+            {
+                ("KeypointsFileNotFound," + FitCommand, ErrorCategory.ObjectNotFound, missing),
+                ("PathIsDirectory," + FitCommand, ErrorCategory.InvalidArgument, folder),
+                ("NotAKeypointsFile," + FitCommand, ErrorCategory.InvalidData, text),
+                ("KeypointsNotInCache," + FitCommand, ErrorCategory.ObjectNotFound, video),
+                ("FitFailed," + FitCommand, ErrorCategory.InvalidData, tooShort),
+            }, Errors(ps));
+            Assert.Contains("Get-PoseKeypoints", ps.Streams.Error[3].Exception.Message);
+        }
+
+        var (wildcard, none) = Invoke(host, "param($p) Invoke-BiomechFit -Path $p", ("p", Path.Combine(fixtures.Directory, "errors", "nothing*_keypoints.npz")));
+        using (wildcard)
+        {
+            Assert.Empty(none);
+            Assert.Equal("KeypointsFileNotFound," + FitCommand, Assert.Single(wildcard.Streams.Error).FullyQualifiedErrorId);
+        }
+    }
+
+    [Fact]
+    public void AVideoWhoseKeypointsAreCachedIsFitted()
+    {
+        string video = Path.Combine(Directory.CreateDirectory(Path.Combine(fixtures.Directory, "cache")).FullName, "cached.mp4");
+        File.WriteAllBytes(video, new byte[] { 1, 2, 3 });
+        fixtures.CacheKeypoints(video, fixtures.PoseSequence(20, 9, video), stage: "Pose");
+        string other = Path.Combine(fixtures.Directory, "cache", "other-stage.mp4");
+        File.WriteAllBytes(other, new byte[] { 1, 2, 3 });
+        fixtures.CacheKeypoints(other, fixtures.PoseSequence(20, 9, other), stage: "PersonDetection");
+        using var host = HostedModule.Import();
+
+        var (ps, results) = Invoke(host, "param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 5", ("p", new[] { video, other }));
+        using (ps)
+        {
+            Assert.Equal(video, Value<string>(Assert.Single(results), "Source"));
+            Assert.Equal(new[] { ("KeypointsNotInCache," + FitCommand, ErrorCategory.ObjectNotFound, other) }, Errors(ps));
+        }
+    }
+
+    [Fact]
+    public void TooFewFramesInAPipedSequenceIsAFitFailure()
+    {
+        using var host = HostedModule.Import();
+        var (ps, results) = Invoke(host, "param($s) $s | Invoke-BiomechFit -MaxIters 5",
+            ("s", new[] { fixtures.PoseSequence(20, 10, "/videos/two-frames.mp4", keepFrames: 2), fixtures.PoseSequence(20, 10, "/videos/whole.mp4") }));
+        using (ps)
+        {
+            Assert.Equal("/videos/whole.mp4", Value<string>(Assert.Single(results), "Source"));
+            Assert.Equal(new[] { ("FitFailed," + FitCommand, ErrorCategory.InvalidData, "/videos/two-frames.mp4") }, Errors(ps));
+        }
+    }
+
+    [Fact]
+    public void AMissingOrInvalidBodyModelStopsTheCommand()
+    {
+        string input = fixtures.WriteWalkingClip("bodymodel", "walk", frames: 10, seed: 12).KeypointsPath;
+        string invalid = Path.Combine(fixtures.Directory, "bodymodel", "broken.xml");
+        File.WriteAllText(invalid, "<mujoco><worldbody><body name='a'><joint type='free'/></body></worldbody></mujoco>");
+        using var host = HostedModule.Import();
+        foreach ((string model, string id, ErrorCategory category) in new[]
+                 {
+                     (Path.Combine(fixtures.Directory, "bodymodel", "none.xml"), "BodyModelNotFound", ErrorCategory.ObjectNotFound),
+                     (invalid, "BodyModelInvalid", ErrorCategory.InvalidData),
+                 })
+        {
+            using var ps = host.Create();
+            ps.AddCommand("Invoke-BiomechFit").AddParameter("LiteralPath", input).AddParameter("BodyModel", model);
+            var error = Assert.ThrowsAny<RuntimeException>(() => ps.Invoke()).ErrorRecord;
+            Assert.Equal(id + "," + FitCommand, error.FullyQualifiedErrorId);
+            Assert.Equal(category, error.CategoryInfo.Category);
+            Assert.Equal(model, error.TargetObject);
+        }
+
+        // an explicit valid model works (the module's own copy)
+        Assert.Single(host.Run("param($p, $m) Invoke-BiomechFit -LiteralPath $p -BodyModel $m -MaxIters 2",
+            new Dictionary<string, object?> { ["p"] = input, ["m"] = FitFixtures.BodyModelPath }));
+    }
+
+    [Fact]
+    public void ProgressReportsStageIterationAndCostThenCompletes()
+    {
+        string input = fixtures.WriteWalkingClip("progress", "walk", frames: 20, seed: 13).KeypointsPath;
+        using var host = HostedModule.Import();
+        using var ps = host.Create();
+        ps.AddCommand("Invoke-BiomechFit").AddParameter("LiteralPath", input).AddParameter("MaxIters", 5);
+        Assert.Single(ps.Invoke());
+
+        var processing = HostedModule.AssertProgressThenCompleted(ps, @"^.+: iteration \d+/\d+, cost \S+$", "walk_keypoints.npz");
+        Assert.Contains(processing, r => r.StatusDescription.StartsWith("robust fit", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MaxItersIsHonouredAndOneThreadIsEnough()
+    {
+        string input = fixtures.WriteWalkingClip("maxiters", "walk", frames: 20, seed: 14).KeypointsPath;
+        using var host = HostedModule.Import();
+        var result = Assert.Single(host.Run("param($p) Invoke-BiomechFit -LiteralPath $p -MaxIterations 1 -ThreadCount 1", new Dictionary<string, object?> { ["p"] = input }));
+        // one iteration in each of the two solve stages
+        Assert.InRange((int)Metrics(result).Properties["Iterations"].Value, 1, 2);
+    }
+
+    [Fact]
+    public void StopEndsALongFitPromptly()
+    {
+        string input = fixtures.WriteWalkingClip("stop", "long", frames: 900, seed: 15).KeypointsPath;
+        using var host = HostedModule.Import();
+        using var ps = host.Create();
+        ps.AddCommand("Invoke-BiomechFit").AddParameter("LiteralPath", input).AddParameter("Tolerance", 0.0);
+
+        // the whole fit takes about 10 s on 2 cores
+        TimeSpan stopping = HostedModule.StopAfterFirstProgress(ps);
+        output.WriteLine($"Stop() returned after {stopping.TotalMilliseconds:F0} ms");
+        Assert.True(stopping < TimeSpan.FromSeconds(1), $"Stop took {stopping.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public void KeypointFilesWithoutACameraFallBackToTheVideoBesideThemOrWarn()
+    {
+        // The generator films with a 1920x1080 camera and MeTRAbs' 55° field of view: with that camera the noise-free
+        // keypoints reproject exactly, with any other the 2D error stays large. So the 2D error tells which camera was used.
+        double generatorFocalPixels = 1920 / (2 * Math.Tan(55.0 * Math.PI / 360));
+        const string Fit = "param($p, $extra) Invoke-BiomechFit -LiteralPath $p -MaxIters 20 @extra";
+        static System.Collections.Hashtable Extra(params (string Name, object Value)[] parameters) =>
+            new(parameters.ToDictionary(p => p.Name, p => p.Value));
+        string lonely = fixtures.WriteUpstreamStyleClip("camera", "lonely", frames: 20, seed: 16);
+        using var host = HostedModule.Import();
+        double Error2dPixels(PSObject result) => (double)Metrics(result).Properties["Mean2dErrorPixels"].Value;
+
+        var (warned, assumed) = Invoke(host, Fit, ("p", lonely), ("extra", Extra()));
+        using (warned)
+        {
+            Assert.Empty(warned.Streams.Error);
+            Assert.Contains("Samsung S20", Assert.Single(warned.Streams.Warning).Message);
+            Assert.True(Error2dPixels(Assert.Single(assumed)) > 5, $"S20 camera: 2D error {Error2dPixels(assumed[0]):F1} px");
+        }
+
+        var (given, right) = Invoke(host, Fit, ("p", lonely),
+            ("extra", Extra(("FocalLengthPixels", generatorFocalPixels), ("ImageWidthPixels", 1920), ("ImageHeightPixels", 1080), ("FramesPerSecond", 30.0))));
+        using (given)
+        {
+            Assert.Empty(given.Streams.Error);
+            Assert.Empty(given.Streams.Warning);
+            output.WriteLine($"2D error: S20 camera {Error2dPixels(assumed[0]):F2} px, the generator's camera {Error2dPixels(Assert.Single(right)):F2} px");
+            Assert.InRange(Error2dPixels(right[0]), 0, 1);
+        }
+
+        // the size alone implies the 55° field of view
+        var (sized, sizedResults) = Invoke(host, Fit, ("p", lonely), ("extra", Extra(("ImageWidthPixels", 1920), ("ImageHeightPixels", 1080))));
+        using (sized)
+            Assert.InRange(Error2dPixels(Assert.Single(sizedResults)), 0, 1);
+
+        string unreadableBeside = fixtures.WriteUpstreamStyleClip("camera", "damaged", frames: 20, seed: 18);
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(unreadableBeside)!, "damaged.mov"), "not a video");
+        var (damaged, _) = Invoke(host, Fit, ("p", unreadableBeside), ("extra", Extra()));
+        using (damaged)
+        {
+            Assert.Empty(damaged.Streams.Error);
+            Assert.Equal(2, damaged.Streams.Warning.Count);
+            Assert.Contains("damaged.mov", damaged.Streams.Warning[0].Message);
+            Assert.Contains("Samsung S20", damaged.Streams.Warning[1].Message);
+        }
+
+        if (!VideoClips.HaveFfmpeg)
+            return; // the video-beside case needs a clip made by ffmpeg
+        string besideVideo = fixtures.WriteUpstreamStyleClip("camera", "withvideo", frames: 20, seed: 17);
+        MakeTestVideo(Path.Combine(Path.GetDirectoryName(besideVideo)!, "withvideo.mp4"), 1920, 1080);
+        var (fromVideo, fitted) = Invoke(host, Fit, ("p", besideVideo), ("extra", Extra(("Verbose", true))));
+        using (fromVideo)
+        {
+            Assert.Empty(fromVideo.Streams.Warning);
+            Assert.Contains(fromVideo.Streams.Verbose, v => v.Message.Contains("withvideo.mp4", StringComparison.Ordinal) && v.Message.Contains("1920x1080", StringComparison.Ordinal));
+            Assert.InRange(Error2dPixels(Assert.Single(fitted)), 0, 1);
+        }
+    }
+
+    [Fact]
+    public void ImportReportsEachBadFile()
+    {
+        string folder = Directory.CreateDirectory(Path.Combine(fixtures.Directory, "import", "folder_fitted_model.npz")).FullName;
+        string missing = Path.Combine(fixtures.Directory, "import", "missing_fitted_model.npz");
+        string keypoints = fixtures.WriteWalkingClip("import", "walk", frames: 5, seed: 18).KeypointsPath;
+        using var host = HostedModule.Import();
+
+        var (ps, results) = Invoke(host, "param($p) Import-BiomechFit -LiteralPath $p", ("p", new[] { missing, folder, keypoints }));
+        using (ps)
+        {
+            Assert.Empty(results);
+            Assert.Equal(new[]
+            {
+                ("FittedModelNotFound," + ImportCommand, ErrorCategory.ObjectNotFound, missing),
+                ("PathIsDirectory," + ImportCommand, ErrorCategory.InvalidArgument, folder),
+                ("NotAFittedModelFile," + ImportCommand, ErrorCategory.InvalidData, keypoints),
+            }, Errors(ps));
+        }
+    }
+
+    private static void MakeTestVideo(string path, int width, int height) =>
+        VideoClips.RunFfmpeg($"-f lavfi -i testsrc=size={width}x{height}:rate=30 -t 0.2 -c:v libx264 -preset ultrafast -pix_fmt yuv420p \"{path}\"");
+}
