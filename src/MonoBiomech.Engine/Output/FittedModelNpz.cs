@@ -10,6 +10,9 @@ namespace MonoBiomech.Engine.Output;
 /// </summary>
 public static class FittedModelNpz
 {
+    /// <summary>What upstream appends to a video's base name: <c>walk.mp4</c> gives <c>walk_fitted_model.npz</c>.</summary>
+    public const string FileSuffix = "_fitted_model.npz";
+
     public static void Write(string path, BiomechFitResult result)
     {
         int frames = result.FrameCount;

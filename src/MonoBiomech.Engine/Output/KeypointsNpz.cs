@@ -9,6 +9,18 @@ namespace MonoBiomech.Engine.Output;
 /// </summary>
 public static class KeypointsNpz
 {
+    /// <summary>What upstream appends to a video's base name: <c>walk.mp4</c> gives <c>walk_keypoints.npz</c>.</summary>
+    public const string FileSuffix = "_keypoints.npz";
+
+    /// <summary>The name a video's output files share: "walk" for walk_keypoints.npz, walk.mp4 or walk.npz.</summary>
+    public static string BaseName(string path)
+    {
+        string fileName = Path.GetFileName(path);
+        return fileName.EndsWith(FileSuffix, StringComparison.OrdinalIgnoreCase)
+            ? fileName[..^FileSuffix.Length]
+            : Path.GetFileNameWithoutExtension(fileName);
+    }
+
     /// <summary>The <c>bml_movi_87</c> keypoint order MeTRAbs and upstream use.</summary>
     public static IReadOnlyList<string> BmlMovi87JointNames { get; } = new[]
     {

@@ -17,6 +17,12 @@ public sealed record CameraIntrinsics(double FocalLengthXPixels, double FocalLen
         return new CameraIntrinsics(focal, focal, (widthPixels - 1) / 2.0, (heightPixels - 1) / 2.0, widthPixels, heightPixels);
     }
 
+    /// <summary>
+    /// The camera upstream's fit hard-codes for every video (a Samsung Galaxy S20 in portrait, no distortion). Only a
+    /// fallback for keypoint files that come with neither a camera nor their video.
+    /// </summary>
+    public static CameraIntrinsics UpstreamSamsungS20 { get; } = new(1433.33, 1433.33, 539.5, 959.5, 1080, 1920);
+
     /// <summary>Projects a camera-frame point (any length unit, z &gt; 0) to pixels.</summary>
     public (double X, double Y) Project(double x, double y, double z) =>
         (FocalLengthXPixels * x / z + PrincipalPointXPixels, FocalLengthYPixels * y / z + PrincipalPointYPixels);

@@ -25,15 +25,10 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
     /// <summary>The session-cache stage under which Get-PoseKeypoints stores a video's <see cref="PoseSequence"/>.</summary>
     internal const string PoseCacheStage = "Pose";
 
-    internal const string KeypointsFileSuffix = "_keypoints.npz";
-    internal const string FittedModelFileSuffix = "_fitted_model.npz";
     internal const string DefaultBodyModelFileName = "monobiomech_body.xml";
 
     /// <summary>Videos looked for beside a keypoint file to learn the camera it was computed for.</summary>
     private static readonly string[] SiblingVideoExtensions = { ".mp4", ".mov", ".avi", ".mkv", ".MP4", ".MOV", ".AVI", ".MKV" };
-
-    /// <summary>The Samsung Galaxy S20 calibration upstream hard-codes for every video (portrait 1080x1920).</summary>
-    private static readonly CameraIntrinsics SamsungS20Camera = new(1433.33, 1433.33, 539.5, 959.5, 1080, 1920);
 
     /// <summary>Frame rate assumed for keypoint files without timestamps when neither -FramesPerSecond nor a video says otherwise.</summary>
     private const double AssumedFramesPerSecond = 30;
@@ -197,7 +192,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
         string? outputPath = null;
         if (_outputDirectory is not null)
         {
-            outputPath = System.IO.Path.Combine(_outputDirectory, BaseNameOf(sequence.Source) + FittedModelFileSuffix);
+            outputPath = System.IO.Path.Combine(_outputDirectory, KeypointsNpz.BaseName(sequence.Source) + FittedModelNpz.FileSuffix);
             if (!Force && (File.Exists(outputPath) || _plannedOutputs.Contains(outputPath)))
             {
                 WriteError(new ErrorRecord(
@@ -315,7 +310,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
         VideoInfo? video = cameraGiven && framesPerSecondGiven ? null : ProbeVideoBeside(path);
 
         // Used only when the file stores no camera (upstream's never do); MeTRAbs assumed a 55° field of view.
-        CameraIntrinsics assumedCamera = video is null ? SamsungS20Camera : CameraIntrinsics.FromFieldOfView(video.WidthPixels, video.HeightPixels);
+        CameraIntrinsics assumedCamera = video is null ? CameraIntrinsics.UpstreamSamsungS20 : CameraIntrinsics.FromFieldOfView(video.WidthPixels, video.HeightPixels);
         double framesPerSecond = framesPerSecondGiven ? FramesPerSecond : video?.FramesPerSecond ?? AssumedFramesPerSecond;
         PoseSequence sequence;
         try
@@ -342,7 +337,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
         if (!fileStoresCamera && video is null && !cameraGiven)
         {
             WriteWarning($"'{path}' stores no camera and no video of the same name is beside it: assuming upstream's Samsung S20 camera " +
-                         $"(fx = fy = {SamsungS20Camera.FocalLengthXPixels} px, {SamsungS20Camera.ImageWidthPixels}x{SamsungS20Camera.ImageHeightPixels})" +
+                         $"(fx = fy = {CameraIntrinsics.UpstreamSamsungS20.FocalLengthXPixels} px, {CameraIntrinsics.UpstreamSamsungS20.ImageWidthPixels}x{CameraIntrinsics.UpstreamSamsungS20.ImageHeightPixels})" +
                          (framesPerSecondGiven ? "" : $" and {AssumedFramesPerSecond} frames/s unless the file stores timestamps") +
                          ". Pass -FocalLengthPixels, -ImageWidthPixels, -ImageHeightPixels and -FramesPerSecond to set them.");
         }
@@ -357,7 +352,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
     private VideoInfo? ProbeVideoBeside(string keypointsPath)
     {
         string directory = System.IO.Path.GetDirectoryName(keypointsPath) ?? ".";
-        string baseName = BaseNameOf(keypointsPath);
+        string baseName = KeypointsNpz.BaseName(keypointsPath);
         foreach (string extension in SiblingVideoExtensions)
         {
             string candidate = System.IO.Path.Combine(directory, baseName + extension);
@@ -397,7 +392,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
             return (PoseSequence)entry.Value;
         }
         WriteError(new ErrorRecord(
-            new InvalidOperationException($"The keypoints of '{videoPath}' are not in the session cache. Run Get-PoseKeypoints on the video first, or pass its <name>{KeypointsFileSuffix} file."),
+            new InvalidOperationException($"The keypoints of '{videoPath}' are not in the session cache. Run Get-PoseKeypoints on the video first, or pass its <name>{KeypointsNpz.FileSuffix} file."),
             "KeypointsNotInCache", ErrorCategory.ObjectNotFound, videoPath));
         return null;
     }
@@ -422,14 +417,6 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
             sequence.Keypoints2dPixels, sequence.Confidences, camera);
     }
 
-    /// <summary>"walk" for walk_keypoints.npz, walk.mp4 or walk.npz: the name the output files share.</summary>
-    internal static string BaseNameOf(string source)
-    {
-        string fileName = System.IO.Path.GetFileName(source);
-        return fileName.EndsWith(KeypointsFileSuffix, StringComparison.OrdinalIgnoreCase)
-            ? fileName[..^KeypointsFileSuffix.Length]
-            : System.IO.Path.GetFileNameWithoutExtension(fileName);
-    }
 
     #endregion
 

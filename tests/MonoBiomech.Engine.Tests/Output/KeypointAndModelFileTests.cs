@@ -10,6 +10,18 @@ public sealed class KeypointAndModelFileTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
+    [Theory]
+    [InlineData("/data/walk_keypoints.npz", "walk")]
+    [InlineData("/data/walk_KEYPOINTS.NPZ", "walk")]
+    [InlineData("/data/walk.mp4", "walk")]
+    [InlineData("/data/walk.npz", "walk")]
+    [InlineData("/data/my_keypoints_v2.npz", "my_keypoints_v2")]
+    public void OutputsShareTheVideosBaseName(string path, string baseName)
+    {
+        Assert.Equal(baseName, KeypointsNpz.BaseName(path));
+        Assert.Equal("walk_fitted_model.npz", KeypointsNpz.BaseName("walk_keypoints.npz") + FittedModelNpz.FileSuffix);
+    }
+
     private static PoseSequence Sample(int frames = 4)
     {
         int joints = KeypointsNpz.BmlMovi87JointNames.Count;
