@@ -40,8 +40,8 @@ public sealed class ModuleHelpTests
         entry.Element(Command + "parameters")!.Elements(Command + "parameter");
 
     /// <summary>The cmdlets the built module exports, asked of PowerShell rather than listed here, so a new cmdlet is covered at once.</summary>
-    private static List<CmdletInfo> ExportedCmdlets(HostedModule host) =>
-        host.Run("Get-Command -Module MonoBiomech").Select(o => (CmdletInfo)o.BaseObject).OrderBy(c => c.Name).ToList();
+    private static List<CommandInfo> ExportedCmdlets(HostedModule host) =>
+        host.Run("Get-Command -Module MonoBiomech").Select(o => (CommandInfo)o.BaseObject).OrderBy(c => c.Name).ToList();
 
     [Fact]
     public void EveryExportedCmdletHasExactlyOneHelpEntryAndNoEntryIsStale()
