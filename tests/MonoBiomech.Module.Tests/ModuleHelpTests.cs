@@ -3,11 +3,12 @@ using System.Xml.Linq;
 
 namespace MonoBiomech.Module.Tests;
 
-/// <summary>The MAML help file must describe exactly the parameters its cmdlets have, and Get-Help must find it.</summary>
+/// <summary>Every exported cmdlet must have MAML help that describes exactly its parameters, and Get-Help must find it.</summary>
 public sealed class ModuleHelpTests
 {
     private static readonly XNamespace Maml = "http://schemas.microsoft.com/maml/2004/10";
     private static readonly XNamespace Command = "http://schemas.microsoft.com/maml/dev/command/2004/10";
+    private static readonly XNamespace Dev = "http://schemas.microsoft.com/maml/dev/2004/10";
 
     private static readonly HashSet<string> CommonParameters = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -15,29 +16,98 @@ public sealed class ModuleHelpTests
         "WarningVariable", "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable",
     };
 
+    /// <summary>The aliases attribute MAML uses: "none", or the aliases joined by ", ".</summary>
+    private static string AliasesOf(ParameterMetadata parameter) =>
+        parameter.Aliases.Count == 0 ? "none" : string.Join(", ", parameter.Aliases);
+
+    /// <summary>The pipelineInput attribute MAML uses, over all parameter sets.</summary>
+    private static string PipelineInputOf(ParameterMetadata parameter)
+    {
+        var sets = parameter.ParameterSets.Values.ToList();
+        var kinds = new List<string>();
+        if (sets.Any(s => s.ValueFromPipeline))
+            kinds.Add("ByValue");
+        if (sets.Any(s => s.ValueFromPipelineByPropertyName))
+            kinds.Add("ByPropertyName");
+        return kinds.Count == 0 ? "False" : $"True ({string.Join(", ", kinds)})";
+    }
+
     private static string HelpFile => Path.Combine(HostedModule.ModuleDirectory, "en-US", "MonoBiomech.dll-Help.xml");
 
+    private static string NameOf(XElement entry) => entry.Element(Command + "details")!.Element(Command + "name")!.Value;
+
+    private static IEnumerable<XElement> DescribedParameters(XElement entry) =>
+        entry.Element(Command + "parameters")!.Elements(Command + "parameter");
+
+    /// <summary>The cmdlets the built module exports, asked of PowerShell rather than listed here, so a new cmdlet is covered at once.</summary>
+    private static List<CommandInfo> ExportedCmdlets(HostedModule host) =>
+        host.Run("Get-Command -Module MonoBiomech").Select(o => (CommandInfo)o.BaseObject).OrderBy(c => c.Name).ToList();
+
     [Fact]
-    public void EveryDocumentedCmdletDescribesExactlyItsParameters()
+    public void EveryExportedCmdletHasExactlyOneHelpEntryAndNoEntryIsStale()
     {
         var help = XDocument.Load(HelpFile);
-        var documented = help.Root!.Elements(Command + "command").ToList();
-        Assert.Contains(documented, c => c.Element(Command + "details")!.Element(Command + "name")!.Value == "Invoke-BiomechFit");
-        Assert.Contains(documented, c => c.Element(Command + "details")!.Element(Command + "name")!.Value == "Import-BiomechFit");
-
         using var host = HostedModule.Import();
-        foreach (var entry in documented)
+        var exported = ExportedCmdlets(host).Select(c => c.Name).ToArray();
+        Assert.NotEmpty(exported);
+        var documented = help.Root!.Elements(Command + "command").Select(NameOf).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(exported.Order(StringComparer.Ordinal), documented);
+    }
+
+    [Fact]
+    public void EveryExportedCmdletDescribesExactlyItsParameters()
+    {
+        var entries = XDocument.Load(HelpFile).Root!.Elements(Command + "command").ToDictionary(NameOf);
+        using var host = HostedModule.Import();
+        foreach (var command in ExportedCmdlets(host))
         {
-            string name = entry.Element(Command + "details")!.Element(Command + "name")!.Value;
-            var command = (CommandInfo)host.Run("param($n) Get-Command -Name $n -Module MonoBiomech", new Dictionary<string, object?> { ["n"] = name })[0].BaseObject;
-            var actual = command.Parameters.Keys.Where(p => !CommonParameters.Contains(p)).Order().ToArray();
-            var described = entry.Element(Command + "parameters")!.Elements(Command + "parameter")
-                .Select(p => p.Element(Maml + "name")!.Value).Order().ToArray();
-            Assert.Equal(actual, described);
-            Assert.All(entry.Element(Command + "parameters")!.Elements(Command + "parameter"),
-                p => Assert.False(string.IsNullOrWhiteSpace(p.Element(Maml + "description")?.Value), $"{name} -{p.Element(Maml + "name")!.Value} has no description"));
+            Assert.True(entries.TryGetValue(command.Name, out var entry), $"{command.Name} has no help entry");
+            var actual = command.Parameters.Values.Where(p => !CommonParameters.Contains(p.Name)).ToDictionary(p => p.Name);
+            var described = DescribedParameters(entry).ToList();
+            Assert.Equal(actual.Keys.Order(), described.Select(p => p.Element(Maml + "name")!.Value).Order());
+
+            foreach (var p in described)
+                AssertMatches(command.Name, actual, p);
+            // Syntax blocks repeat each parameter; they must not drift from the parameters section either.
             foreach (var syntaxItem in entry.Element(Command + "syntax")!.Elements(Command + "syntaxItem"))
-                Assert.All(syntaxItem.Elements(Command + "parameter").Select(p => p.Element(Maml + "name")!.Value), p => Assert.Contains(p, actual));
+            {
+                foreach (var p in syntaxItem.Elements(Command + "parameter"))
+                    AssertMatches(command.Name, actual, p);
+            }
+        }
+    }
+
+    /// <summary>Checks one MAML parameter element against the cmdlet's metadata: it exists, has a description, and its type, aliases, pipeline input and wildcard support are the real ones.</summary>
+    private static void AssertMatches(string commandName, IReadOnlyDictionary<string, ParameterMetadata> actual, XElement described)
+    {
+        string parameterName = described.Element(Maml + "name")!.Value;
+        string where = $"{commandName} -{parameterName}";
+        Assert.True(actual.TryGetValue(parameterName, out var metadata), $"{where} is described but the cmdlet has no such parameter");
+        Assert.False(string.IsNullOrWhiteSpace(described.Element(Maml + "description")?.Value), $"{where} has no description");
+        Assert.True(metadata.ParameterType.Name == described.Element(Dev + "type")?.Element(Maml + "name")?.Value, $"{where}: type is {metadata.ParameterType.Name}");
+        Assert.True(AliasesOf(metadata) == described.Attribute("aliases")?.Value, $"{where}: aliases are '{AliasesOf(metadata)}'");
+        Assert.True(PipelineInputOf(metadata) == described.Attribute("pipelineInput")?.Value, $"{where}: pipeline input is '{PipelineInputOf(metadata)}'");
+        bool wildcards = metadata.Attributes.OfType<SupportsWildcardsAttribute>().Any();
+        Assert.True(wildcards.ToString().ToLowerInvariant() == described.Attribute("globbing")?.Value, $"{where}: globbing is {wildcards}");
+    }
+
+    [Fact]
+    public void GetHelpFindsTheSynopsisDescriptionAndExamplesOfEveryExportedCmdlet()
+    {
+        var entries = XDocument.Load(HelpFile).Root!.Elements(Command + "command").ToDictionary(NameOf);
+        using var host = HostedModule.Import();
+        foreach (var command in ExportedCmdlets(host))
+        {
+            var entry = entries[command.Name];
+            string synopsis = entry.Element(Command + "details")!.Element(Maml + "description")!.Value.Trim();
+            Assert.False(string.IsNullOrWhiteSpace(synopsis), $"{command.Name} has no synopsis");
+            var args = new Dictionary<string, object?> { ["n"] = command.Name };
+            // Without the MAML file Get-Help falls back to generated help whose synopsis is the syntax line.
+            Assert.Equal(synopsis, Assert.Single(host.Run("param($n) (Get-Help -Name $n).Synopsis", args)).ToString().Trim());
+            Assert.NotEmpty(host.Run("param($n) (Get-Help -Name $n).description.Text", args));
+            var examples = host.Run("param($n) (Get-Help -Name $n -Examples).examples.example.code", args);
+            Assert.True(examples.Count >= 1, $"{command.Name} has no example");
+            Assert.All(examples, code => Assert.Contains(command.Name, code.ToString()));
         }
     }
 
