@@ -159,6 +159,18 @@ public sealed class PersonDetectionCmdletTests(VideoClips clips, Xunit.Abstracti
         Assert.Empty(SessionCacheEntriesFor(host, cached));
     }
 
+    [SharedDataFact]
+    public void PipedCacheEntryOfAVideoNamedWithBracketsClearsItself()
+    {
+        using var host = HostedModule.Import();
+        host.Run("param($p) $null = Invoke-PersonDetection -LiteralPath $p", Args(("p", clips.WithBrackets)));
+        Assert.Single(SessionCacheEntriesFor(host, clips.WithBrackets));
+
+        host.Run("param($p) Get-MonoBiomechCache | Where-Object VideoPath -eq $p | Clear-MonoBiomechCache -Confirm:$false", Args(("p", clips.WithBrackets)));
+
+        Assert.Empty(SessionCacheEntriesFor(host, clips.WithBrackets));
+    }
+
     [Fact]
     public void OnnxDetectorWithoutAModelStopsBeforeReadingAnyVideo()
     {

@@ -8,7 +8,7 @@ public abstract class SessionCacheCmdletBase : PSCmdlet
 {
     #region Parameters
 
-    /// <summary>Only entries whose video path matches one of these wildcard patterns.</summary>
+    /// <summary>Only entries whose video path is one of these paths or matches one of these wildcard patterns.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "VideoPath")]
     [SupportsWildcards]
@@ -27,15 +27,17 @@ public abstract class SessionCacheCmdletBase : PSCmdlet
     protected IReadOnlyList<SessionCacheEntry> SelectEntries()
     {
         // Cached videos may since have been deleted, so patterns are made absolute but not resolved against the disk.
+        // An exact path also matches, so piped entries and FileInfo objects of videos named with [ ] select themselves.
+        var pathComparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         var pathPatterns = (Path ?? Array.Empty<string>())
-            .Select(p => new WildcardPattern(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p),
-                OperatingSystem.IsWindows() ? WildcardOptions.IgnoreCase : WildcardOptions.None))
+            .Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p))
+            .Select(p => (Exact: p, Pattern: new WildcardPattern(p, OperatingSystem.IsWindows() ? WildcardOptions.IgnoreCase : WildcardOptions.None)))
             .ToArray();
         var stagePatterns = (Stage ?? Array.Empty<string>())
             .Select(s => new WildcardPattern(s, WildcardOptions.IgnoreCase))
             .ToArray();
         return SessionCache.Shared.Entries()
-            .Where(e => (pathPatterns.Length == 0 || pathPatterns.Any(p => p.IsMatch(e.VideoPath)))
+            .Where(e => (pathPatterns.Length == 0 || pathPatterns.Any(p => string.Equals(p.Exact, e.VideoPath, pathComparison) || p.Pattern.IsMatch(e.VideoPath)))
                         && (stagePatterns.Length == 0 || stagePatterns.Any(p => p.IsMatch(e.Stage))))
             .ToList();
     }
