@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using MonoBiomech.Engine.Fitting.Goals;
+using MonoBiomech.Engine.Fitting.Solver;
 using MonoBiomech.Engine.Pose;
 
 namespace MonoBiomech.Engine.Fitting;
@@ -6,12 +8,28 @@ namespace MonoBiomech.Engine.Fitting;
 using MonoBiomech.Engine.BodyModel;
 
 /// <summary>
-/// Fits the body model to the keypoints of one subject's videos (biomech-fit.md §7, with the changes documented on
-/// <see cref="SubjectFit"/>): clean the inputs, undo single-frame left/right swaps, estimate a gravity-aligned world per
-/// video, initialise the root per frame, then solve in stages (pose from 3D only → everything robustly with 2D, β and Δ).
+/// Fits the body model to the keypoints of one subject's videos: clean the inputs, undo left/right label swaps, estimate
+/// a gravity-aligned world per video, place the root per frame, then minimise the sum of the goals in two stages (the pose
+/// from the 3D shape alone, then everything, robustly, with the 2D keypoints, the scales and the site offsets).
 /// </summary>
+/// <remarks>
+/// Cost (per video v, normalised by its summed observation weights C_v, upstream's normalisation):
+/// F = Σ_v (1/C_v)·[ Σ w·ρ₃(‖R·x + τ_t − X‖ / 1 cm) + w₂·Σ w·ρ₂(‖π(R·x) − u‖ px) + ½·(σ_n / 1 cm)²·Σ_t Σ_d (q̈_td/σ_d)² + ε·‖τ / 1 cm‖² ]
+///     + ½‖β/σ_β‖² / K + N_videos·λ_Δ·‖Δ‖²
+/// (K: keypoint weight of one frame). τ_t is a free offset of each frame's 3D keypoints: monocular 3D is trusted for shape,
+/// not for absolute position, which comes from the reprojection term, the camera and the motion prior. Per-frame
+/// coordinates with an acceleration prior (a Whittaker smoother) instead of upstream's B-spline: the normal matrix stays
+/// block-banded, frames without detections are bridged by the prior, and no basis-fitting step is needed. Joint limits
+/// are honoured by projection with an active set rather than upstream's tanh map, whose vanishing gradient can trap
+/// joints at their limits.
+/// </remarks>
 public static class BiomechFitter
 {
+    /// <summary>Fewer keypoints than this on the model cannot determine a 40-coordinate pose.</summary>
+    private const int MinimumMatchedKeypoints = 10;
+    private const int MinimumFrames = 3;
+    private const int PoseStageMaxIterations = 30;
+
     public static IReadOnlyList<BiomechFitResult> Fit(BodyModel model, IReadOnlyList<PoseSequence> videos, BiomechFitSettings settings,
         IProgress<FitProgress>? progress, CancellationToken cancellationToken)
     {
@@ -29,32 +47,107 @@ public static class BiomechFitter
         IProgress<FitProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var states = new List<VideoState>();
+        var problems = new List<VideoFitProblem>();
+        var roles = new List<KeypointRoles>();
         foreach (PoseSequence sequence in sequences)
         {
-            if (sequence.FrameCount < 3) throw new ArgumentException($"'{sequence.Source}' has {sequence.FrameCount} frames; the fit needs at least 3.", nameof(sequences));
-            var state = new VideoState(model, sequence, model.ScaleGroupCount);
-            if (state.SiteOfKeypoint.Count(s => s >= 0) < 10)
-                throw new ArgumentException($"'{sequence.Source}': fewer than 10 keypoint names match sites of body model '{model.Name}'.", nameof(sequences));
-            KeypointCleaning.Clean(state);
-            if (settings.CorrectLeftRightSwaps) state.SwappedFrames = KeypointCleaning.UndoLeftRightSwaps(state, sequence.JointNames);
-            state.NoiseVarianceSquareCentimetres = KeypointCleaning.EstimateNoiseVariance(state);
-            double confidenceSum = state.Confidence.Sum();
-            if (confidenceSum <= 0) throw new ArgumentException($"'{sequence.Source}' has no keypoint with confidence > 0.", nameof(sequences));
-            state.InverseConfidenceSum = 1 / confidenceSum;
-            Initialisation.EstimateWorld(state, sequence.JointNames);
+            (VideoFitProblem problem, KeypointRoles keypointRoles) = Prepare(model, sequence, settings);
+            problems.Add(problem);
+            roles.Add(keypointRoles);
             cancellationToken.ThrowIfCancellationRequested();
-            Initialisation.InitialiseRoot(model, state, cancellationToken);
-            states.Add(state);
         }
 
-        using var fit = new SubjectFit(model, states, settings, cancellationToken);
-        Initialisation.InitialiseTranslation(model, states, fit.Scales);
-        int poseIterations = Math.Max(1, Math.Min(settings.MaxIterations, 30));
-        fit.Run(new FitStage("pose (3D only)", Use2d: false, SolveScales: false, FreezeSlides: true, FitSiteOffsets: false, poseIterations), progress);
-        fit.Run(new FitStage("robust fit", Use2d: true, SolveScales: true, FreezeSlides: false, FitSiteOffsets: settings.FitSiteOffsets, settings.MaxIterations), progress);
+        SubjectFitState state = Initialise(model, problems, roles, cancellationToken);
+
+        var parallel = new ParallelOptions
+        {
+            CancellationToken = cancellationToken,
+            MaxDegreeOfParallelism = settings.MaxDegreeOfParallelism > 0 ? settings.MaxDegreeOfParallelism : -1,
+        };
+        using var objective = new FitObjective(model, problems, parallel);
+        var solver = new SchurBandedSolver(model, problems, parallel);
+        var lm = new LevenbergMarquardt(objective, solver, new LevenbergMarquardtOptions(settings.Tolerance));
+
+        FitStage[] stages = CreateStages(model, problems, settings);
+        var outcomes = new List<FitStageOutcome>();
+        foreach (FitStage stage in stages)
+        {
+            FitStageOutcome outcome = lm.Run(stage, state, progress, cancellationToken);
+            if (outcome.ExitReason == FitExitReason.Cancelled) throw new OperationCanceledException(cancellationToken);
+            outcomes.Add(outcome);
+        }
         clock.Stop();
 
-        return states.Select(s => ResultBuilder.Build(model, fit, s, clock.Elapsed)).ToArray();
+        return problems.Select((p, v) => ResultBuilder.Build(model, p, state, v, outcomes, clock.Elapsed)).ToArray();
+    }
+
+    /// <summary>
+    /// The starting state: the root placed per frame from the trunk keypoints (from the 2D keypoints too where the 3D
+    /// ones have no absolute position), every other coordinate neutral, τ the mean offset of each frame.
+    /// </summary>
+    internal static SubjectFitState Initialise(BodyModel model, IReadOnlyList<VideoFitProblem> problems, IReadOnlyList<KeypointRoles> roles,
+        CancellationToken cancellationToken)
+    {
+        var state = new SubjectFitState(model.ScaleGroupCount, model.SiteCount, problems.Select(p => new VideoFitState(p.FrameCount, model.CoordinateCount)));
+        for (int v = 0; v < problems.Count; v++)
+        {
+            FitInitialisation.PlaceRoot(model, problems[v], roles[v], state.Videos[v], cancellationToken);
+            if (problems[v].Keypoints3dAreRootRelative)
+                for (int pass = 0; pass < 2; pass++) // the second pass linearises at the depth the first one found
+                    FitInitialisation.PlaceByReprojection(model, problems[v], roles[v], state.Videos[v], state.ScaleIncrements);
+            FitInitialisation.InitialiseKeypointOffsets(model, problems[v], state.Videos[v], state.ScaleIncrements);
+        }
+        return state;
+    }
+
+    /// <summary>
+    /// The two stages: the pose from the 3D shape alone (root translation held where the initialisation put it), then
+    /// every goal and unknown, robustly.
+    /// </summary>
+    internal static FitStage[] CreateStages(BodyModel model, IReadOnlyList<VideoFitProblem> problems, BiomechFitSettings settings)
+    {
+        var shape = new Keypoint3dShapeGoal(settings.Huber3dCentimetres / CentimetresPerMetre);
+        var offsetPrior = new KeypointOffsetPriorGoal();
+        var motion = new MotionPriorGoal(model, settings.AccelerationSigma, settings.AccelerationSigma * SlideAccelerationSigmaRatio);
+        var goals = new List<FitGoal>
+        {
+            shape, new ReprojectionGoal(settings.Weight2d, settings.Huber2dPixels), offsetPrior, motion,
+            new ScalePriorGoal(settings.BodyScaleSigma, problems.Average(p => p.Binding.MatchedWeight)),
+        };
+        FitUnknowns all = FitUnknowns.Rotations | FitUnknowns.Translations | FitUnknowns.ScaleIncrements;
+        if (settings.FitSiteOffsets)
+        {
+            goals.Add(new SiteOffsetPriorGoal(settings.SiteOffsetPriorWeight, problems.Count));
+            all |= FitUnknowns.SiteOffsets;
+        }
+        return new[]
+        {
+            new FitStage("pose (3D shape)", new FitGoal[] { shape, offsetPrior, motion }, FitUnknowns.Rotations,
+                Math.Min(settings.MaxIterations, PoseStageMaxIterations)),
+            new FitStage("robust fit", goals, all, settings.MaxIterations),
+        };
+    }
+
+    private const double CentimetresPerMetre = 100;
+
+    /// <summary>The slides' acceleration σ (m/s²) as a fraction of the hinges' (rad/s²): a 0.1 m lever.</summary>
+    private const double SlideAccelerationSigmaRatio = 0.1;
+
+    internal static (VideoFitProblem Problem, KeypointRoles Roles) Prepare(BodyModel model, PoseSequence sequence, BiomechFitSettings settings)
+    {
+        if (sequence.FrameCount < MinimumFrames)
+            throw new FitInputException(sequence.Source, FitInputProblem.TooFewFrames,
+                $"'{sequence.Source}' has {sequence.FrameCount} frames; the fit needs at least {MinimumFrames}.");
+        KeypointBinding binding = KeypointBinding.ForSequence(model, sequence);
+        if (binding.MatchedCount < MinimumMatchedKeypoints)
+            throw new FitInputException(sequence.Source, FitInputProblem.TooFewMatchingKeypoints,
+                $"'{sequence.Source}': {binding.MatchedCount} keypoints match points of body model '{model.Name}'; the fit needs at least {MinimumMatchedKeypoints}.");
+        var observations = new KeypointObservations(sequence, binding);
+        KeypointCleaning.Clean(observations);
+        if (settings.CorrectLeftRightSwaps) observations.SwappedFrames = KeypointCleaning.UndoLeftRightSwaps(observations);
+        double noise = KeypointCleaning.EstimateNoiseVariance(observations);
+        KeypointRoles roles = KeypointRoles.Find(model, binding);
+        double[] worldToCamera = FitInitialisation.EstimateWorldToCamera(observations, roles);
+        return (new VideoFitProblem(observations, worldToCamera, noise), roles);
     }
 }

@@ -20,7 +20,7 @@ internal static class FloorContact
     public static double[] SoleClearancesMetres(BodyModel model, ReadOnlySpan<double> scales)
     {
         var ws = new KinematicsWorkspace(model);
-        Kinematics.Forward(model, Initialisation.NeutralPose(model), ReadOnlySpan<double>.Empty, ReadOnlySpan<double>.Empty, ws);
+        Kinematics.Forward(model, FitInitialisation.NeutralPose(model), ReadOnlySpan<double>.Empty, ReadOnlySpan<double>.Empty, ws);
         double[] heights = Enumerable.Range(0, model.SiteCount).Select(s => ws.SitePositionsMetres[s * 3 + 2]).ToArray();
         double lowest = heights.Min(), floor = Math.Min(0, lowest);
         var clearance = new double[model.SiteCount];

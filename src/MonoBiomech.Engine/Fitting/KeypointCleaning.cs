@@ -1,90 +1,93 @@
 namespace MonoBiomech.Engine.Fitting;
 
-/// <summary>Input hygiene before fitting (biomech-fit.md §7.6.1).</summary>
+/// <summary>Input hygiene before fitting: unusable observations, the noise level, left/right label swaps.</summary>
 internal static class KeypointCleaning
 {
-    /// <summary>Confidence 0 for non-finite values, zero-filled frames and points behind or at the camera.</summary>
-    public static void Clean(VideoState video)
+    /// <summary>
+    /// Weight 0 for observations that carry no information: non-finite values (a NaN 3D point with a finite 2D point is a
+    /// 2D-only observation), frames filled with zeros (upstream's "no detection"), 3D points behind or at the camera of
+    /// absolute sequences; confidences above 1 are capped.
+    /// </summary>
+    public static void Clean(KeypointObservations video)
     {
-        int joints = video.JointCount;
+        int keypoints = video.KeypointCount;
+        double[] p3 = video.Observed3dMetres, p2 = video.Observed2dPixels;
         for (int t = 0; t < video.FrameCount; t++)
         {
             bool allZero = true;
-            for (int i = t * joints * 3; i < (t + 1) * joints * 3; i++) allZero &= video.Observed3dMetres[i] == 0;
-            for (int j = 0; j < joints; j++)
+            for (int i = t * keypoints * 3; i < (t + 1) * keypoints * 3; i++) allZero &= p3[i] == 0;
+            for (int k = 0; k < keypoints; k++)
             {
-                int p = t * joints + j;
-                double z = video.Observed3dMetres[p * 3 + 2];
-                bool finite = double.IsFinite(video.Observed3dMetres[p * 3]) && double.IsFinite(video.Observed3dMetres[p * 3 + 1]) && double.IsFinite(z)
-                    && double.IsFinite(video.Observed2dPixels[p * 2]) && double.IsFinite(video.Observed2dPixels[p * 2 + 1]);
-                double c = video.Confidence[p];
-                if (allZero || !finite || !(c > 0) || z < CameraProjection.MinimumDepthMetres)
-                {
-                    video.Confidence[p] = 0;
-                    for (int a = 0; a < 3; a++) video.Observed3dMetres[p * 3 + a] = 0;
-                    for (int a = 0; a < 2; a++) video.Observed2dPixels[p * 2 + a] = 0;
-                }
-                else
-                {
-                    video.Confidence[p] = Math.Min(c, 1);
-                }
+                int i = t * keypoints + k;
+                bool finite3d = double.IsFinite(p3[i * 3]) && double.IsFinite(p3[i * 3 + 1]) && double.IsFinite(p3[i * 3 + 2]);
+                bool finite2d = double.IsFinite(p2[i * 2]) && double.IsFinite(p2[i * 2 + 1]);
+                bool usable3d = finite3d && !allZero && (video.Keypoints3dAreRootRelative || p3[i * 3 + 2] >= CameraProjection.MinimumDepthMetres);
+                video.Weight3d[i] = usable3d && video.Weight3d[i] > 0 ? Math.Min(video.Weight3d[i], video.Binding.WeightOfKeypoint[k]) : 0;
+                video.Weight2d[i] = finite2d && !allZero && video.Weight2d[i] > 0 ? Math.Min(video.Weight2d[i], video.Binding.WeightOfKeypoint[k]) : 0;
+                if (video.Weight3d[i] == 0) { p3[i * 3] = p3[i * 3 + 1] = p3[i * 3 + 2] = 0; }
+                if (video.Weight2d[i] == 0) { p2[i * 2] = p2[i * 2 + 1] = 0; }
             }
         }
     }
 
     /// <summary>
-    /// White-noise variance of a 3D keypoint coordinate in cm², from the data alone: second differences over frames cancel
-    /// smooth motion (a torso keypoint accelerating at 2 m/s² moves 2 mm off a straight line at 30 fps) while white noise
-    /// of σ gives σ·√6, and most keypoints move slowly, so median|Δ²X| / (0.6745·√6) ≈ σ. Clamped to 1–100 mm.
-    /// Temporally correlated errors (MeTRAbs' slow biases) are not counted, which errs towards less smoothing.
+    /// Variance of the white error of a 3D keypoint coordinate in m², from the data alone. Second differences over frames
+    /// cancel smooth motion (a torso keypoint accelerating at 2 m/s² moves 2 mm off a straight line at 30 fps) while white
+    /// noise of σ gives σ·√6, and most keypoints move slowly, so median|Δ²X| / (0.6745·√6) ≈ σ. Each frame triple is first
+    /// centred on the keypoints it shares, so the offset common to a frame (monocular depth jitter, which the fit absorbs
+    /// in τ and does not smooth) is not counted as noise. Clamped to 1–100 mm.
     /// </summary>
-    public static double EstimateNoiseVariance(VideoState video)
+    public static double EstimateNoiseVariance(KeypointObservations video)
     {
-        int joints = video.JointCount;
+        int keypoints = video.KeypointCount;
+        double[] p = video.Observed3dMetres;
         var magnitudes = new List<double>();
+        var shared = new List<int>();
+        Span<double> centre = stackalloc double[9];
         for (int t = 1; t + 1 < video.FrameCount; t++)
-            for (int j = 0; j < joints; j++)
-            {
-                if (video.Confidence[(t - 1) * joints + j] <= 0 || video.Confidence[t * joints + j] <= 0 || video.Confidence[(t + 1) * joints + j] <= 0) continue;
+        {
+            shared.Clear();
+            for (int k = 0; k < keypoints; k++)
+                if (video.Weight3d[(t - 1) * keypoints + k] > 0 && video.Weight3d[t * keypoints + k] > 0 && video.Weight3d[(t + 1) * keypoints + k] > 0)
+                    shared.Add(k);
+            if (shared.Count < 3) continue;
+            centre.Clear();
+            for (int f = 0; f < 3; f++)
+                foreach (int k in shared)
+                    for (int a = 0; a < 3; a++) centre[f * 3 + a] += p[((t - 1 + f) * keypoints + k) * 3 + a] / shared.Count;
+            foreach (int k in shared)
                 for (int a = 0; a < 3; a++)
-                    magnitudes.Add(Math.Abs(video.Observed3dMetres[((t + 1) * joints + j) * 3 + a] - 2 * video.Observed3dMetres[(t * joints + j) * 3 + a]
-                        + video.Observed3dMetres[((t - 1) * joints + j) * 3 + a]));
-            }
-        if (magnitudes.Count < 30) return 1;
+                    magnitudes.Add(Math.Abs((p[((t + 1) * keypoints + k) * 3 + a] - centre[6 + a]) - 2 * (p[(t * keypoints + k) * 3 + a] - centre[3 + a])
+                        + (p[((t - 1) * keypoints + k) * 3 + a] - centre[a])));
+        }
+        if (magnitudes.Count < MinimumNoiseSamples) return DefaultNoiseSigmaMetres * DefaultNoiseSigmaMetres;
         magnitudes.Sort();
-        double sigmaMetres = Math.Clamp(magnitudes[magnitudes.Count / 2] / (0.6745 * Math.Sqrt(6)), 0.001, 0.1);
-        return Math.Pow(100 * sigmaMetres, 2);
+        double sigmaMetres = Math.Clamp(magnitudes[magnitudes.Count / 2] / (0.6745 * Math.Sqrt(6)), MinimumNoiseSigmaMetres, MaximumNoiseSigmaMetres);
+        return sigmaMetres * sigmaMetres;
     }
 
-    /// <summary>Index of each keypoint's mirror partner (l↔r / L↔R prefix), or its own index when it has none.</summary>
-    public static int[] MirrorPartners(IReadOnlyList<string> names)
-    {
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int j = 0; j < names.Count; j++) index[names[j]] = j;
-        var partner = new int[names.Count];
-        for (int j = 0; j < names.Count; j++)
-        {
-            partner[j] = j;
-            string name = names[j];
-            if (name.Length < 2) continue;
-            char mirrored = name[0] switch { 'l' => 'r', 'r' => 'l', 'L' => 'R', 'R' => 'L', _ => '\0' };
-            if (mirrored != '\0' && index.TryGetValue(mirrored + name[1..], out int other)) partner[j] = other;
-        }
-        return partner;
-    }
+    private const int MinimumNoiseSamples = 30;
+
+    /// <summary>Assumed with too few samples to estimate from: a typical monocular keypoint error.</summary>
+    private const double DefaultNoiseSigmaMetres = 0.02;
+    private const double MinimumNoiseSigmaMetres = 0.001;
+    private const double MaximumNoiseSigmaMetres = 0.1;
+
+    /// <summary>Longest run of swapped frames that is undone: MeTRAbs swaps side views for up to about half a gait cycle.</summary>
+    public const int MaxSwapRunFrames = 15;
 
     /// <summary>
     /// Detects frames whose left/right labels are swapped: the frame's centred 3D keypoints are compared with the
     /// interpolation of its neighbours, as labelled and mirrored; a frame is relabelled when the mirrored labels fit at
     /// least twice as well (capped per-point distances keep outliers from deciding). Model-free, so it runs before the fit
-    /// can be pulled towards the swapped pose. Isolated frames are tested against both neighbours; runs of up to 10 frames
-    /// by their two boundaries. Returns the number of frames relabelled.
+    /// can be pulled towards the swapped pose. Isolated frames are tested against both neighbours; runs of up to
+    /// <see cref="MaxSwapRunFrames"/> frames by their two boundaries. Returns the number of frames relabelled.
     /// </summary>
-    public static int UndoLeftRightSwaps(VideoState video, IReadOnlyList<string> names)
+    public static int UndoLeftRightSwaps(KeypointObservations video)
     {
-        int[] partner = MirrorPartners(names);
-        if (Enumerable.Range(0, partner.Length).All(j => partner[j] == j)) return 0;
-        int joints = video.JointCount, frames = video.FrameCount, swapped = 0;
+        int[] partner = video.Binding.MirrorOfKeypoint;
+        if (!video.Binding.HasMirrorPairs) return 0;
+        int joints = video.KeypointCount, frames = video.FrameCount, swapped = 0;
         double[] centred = new double[frames * joints * 3];
         bool[] usable = new bool[frames];
         for (int t = 0; t < frames; t++)
@@ -92,7 +95,7 @@ internal static class KeypointCleaning
             double sx = 0, sy = 0, sz = 0; int count = 0;
             for (int j = 0; j < joints; j++)
             {
-                if (video.Confidence[t * joints + j] <= 0) continue;
+                if (video.Weight3d[t * joints + j] <= 0) continue;
                 int o = (t * joints + j) * 3;
                 sx += video.Observed3dMetres[o]; sy += video.Observed3dMetres[o + 1]; sz += video.Observed3dMetres[o + 2]; count++;
             }
@@ -111,7 +114,7 @@ internal static class KeypointCleaning
         for (int t = 1; t + 1 < frames; t++)
         {
             if (!usable[t] || !usable[t - 1] || !usable[t + 1]) continue;
-            double h0 = video.Timestamps[t] - video.Timestamps[t - 1], h1 = video.Timestamps[t + 1] - video.Timestamps[t];
+            double h0 = video.TimestampsSeconds[t] - video.TimestampsSeconds[t - 1], h1 = video.TimestampsSeconds[t + 1] - video.TimestampsSeconds[t];
             if (!IsMirrored(video, centred, partner, t, t - 1, h1 / (h0 + h1), t + 1, h0 / (h0 + h1))) continue;
             SwapLabels(video, centred, partner, t);
             swapped++;
@@ -120,7 +123,7 @@ internal static class KeypointCleaning
         // Runs of 2..MaxRunFrames swapped frames: a swap boundary makes a frame look mirrored against its predecessor;
         // relabel between two boundaries that are close enough (an unpaired boundary is ignored, so a missed one cannot
         // flip the rest of the video).
-        const int maxRunFrames = 10;
+        const int maxRunFrames = MaxSwapRunFrames;
         var boundaries = new List<int>();
         for (int t = 1; t < frames; t++)
             if (usable[t] && usable[t - 1] && IsMirrored(video, centred, partner, t, t - 1, 1, t - 1, 0)) boundaries.Add(t);
@@ -139,17 +142,17 @@ internal static class KeypointCleaning
     /// True when frame t's centred keypoints match the reference (a weighted sum of frames a and b) at least twice as well
     /// with left and right exchanged; per-point squared distances are capped at 0.3 m so outliers cannot decide.
     /// </summary>
-    private static bool IsMirrored(VideoState video, double[] centred, int[] partner, int t, int a, double weightA, int b, double weightB)
+    private static bool IsMirrored(KeypointObservations video, double[] centred, int[] partner, int t, int a, double weightA, int b, double weightB)
     {
         const double capSquaredMetres = 0.3 * 0.3;
-        int joints = video.JointCount;
+        int joints = video.KeypointCount;
         double asLabelled = 0, mirrored = 0;
         for (int j = 0; j < joints; j++)
         {
             int m = partner[j];
             if (m == j) continue;
-            if (video.Confidence[a * joints + j] <= 0 || video.Confidence[b * joints + j] <= 0
-                || video.Confidence[t * joints + j] <= 0 || video.Confidence[t * joints + m] <= 0) continue;
+            if (video.Weight3d[a * joints + j] <= 0 || video.Weight3d[b * joints + j] <= 0
+                || video.Weight3d[t * joints + j] <= 0 || video.Weight3d[t * joints + m] <= 0) continue;
             double d1 = 0, d2 = 0;
             for (int k = 0; k < 3; k++)
             {
@@ -164,16 +167,17 @@ internal static class KeypointCleaning
         return mirrored * 2 < asLabelled;
     }
 
-    private static void SwapLabels(VideoState video, double[] centred, int[] partner, int t)
+    private static void SwapLabels(KeypointObservations video, double[] centred, int[] partner, int t)
     {
-        int joints = video.JointCount;
+        int joints = video.KeypointCount;
         for (int j = 0; j < joints; j++)
         {
             int m = partner[j];
             if (m <= j) continue;
             Swap(video.Observed3dMetres, (t * joints + j) * 3, (t * joints + m) * 3, 3);
             Swap(video.Observed2dPixels, (t * joints + j) * 2, (t * joints + m) * 2, 2);
-            Swap(video.Confidence, t * joints + j, t * joints + m, 1);
+            Swap(video.Weight3d, t * joints + j, t * joints + m, 1);
+            Swap(video.Weight2d, t * joints + j, t * joints + m, 1);
             Swap(centred, (t * joints + j) * 3, (t * joints + m) * 3, 3);
         }
     }

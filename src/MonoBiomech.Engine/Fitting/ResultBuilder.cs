@@ -1,15 +1,19 @@
 namespace MonoBiomech.Engine.Fitting;
 
 using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.Fitting.Solver;
 
 /// <summary>Turns the fitted state of one video into a <see cref="BiomechFitResult"/>.</summary>
 internal static class ResultBuilder
 {
-    public static BiomechFitResult Build(BodyModel model, SubjectFit fit, VideoState video, TimeSpan elapsed)
+    public static BiomechFitResult Build(BodyModel model, VideoFitProblem problem, SubjectFitState subject, int videoIndex,
+        IReadOnlyList<FitStageOutcome> stages, TimeSpan elapsed)
     {
+        VideoFitState video = subject.Videos[videoIndex];
         int n = model.CoordinateCount, frames = video.FrameCount, bodies = model.BodyCount;
+        double[] scales = subject.ScaleIncrements, siteOffsets = subject.SiteOffsetsMetres;
         // Sites in the input's keypoint order (upstream's movi order for MeTRAbs input), then any other model sites.
-        var siteOrder = video.SiteOfKeypoint.Where(s => s >= 0).Distinct().ToList();
+        var siteOrder = problem.Binding.SiteOfKeypoint.Where(s => s >= 0).Distinct().ToList();
         siteOrder.AddRange(Enumerable.Range(0, model.SiteCount).Where(s => !siteOrder.Contains(s)));
         var sitePositions = new double[frames * siteOrder.Count * 3];
         var bodyPositions = new double[frames * bodies * 3];
@@ -17,38 +21,40 @@ internal static class ResultBuilder
         double[] coordinates = (double[])video.Coordinates.Clone();
         // World origin moved from the camera centre down to the floor (the model stands on z = 0 as in the MJCF world),
         // found from the model's sites without the fitted offsets, since the floor is where the model's feet are.
-        double floor = FloorContact.MoveFloorToZero(model, coordinates, frames, fit.Scales);
+        double floor = FloorContact.MoveFloorToZero(model, coordinates, frames, scales);
         double cameraHeight = double.IsNaN(floor) ? 0 : -floor;
         for (int t = 0; t < frames; t++)
         {
-            Kinematics.Forward(model, coordinates.AsSpan(t * n, n), fit.Scales, fit.Offsets, ws);
+            Kinematics.Forward(model, coordinates.AsSpan(t * n, n), scales, siteOffsets, ws);
             for (int i = 0; i < siteOrder.Count; i++)
                 Array.Copy(ws.SitePositionsMetres, siteOrder[i] * 3, sitePositions, (t * siteOrder.Count + i) * 3, 3);
             Array.Copy(ws.BodyPositionsMetres, 0, bodyPositions, t * bodies * 3, bodies * 3);
         }
         var offsets = new double[siteOrder.Count * 3];
-        for (int i = 0; i < siteOrder.Count; i++) Array.Copy(fit.Offsets, siteOrder[i] * 3, offsets, i * 3, 3);
+        for (int i = 0; i < siteOrder.Count; i++) Array.Copy(siteOffsets, siteOrder[i] * 3, offsets, i * 3, 3);
 
-        double[] r = video.WorldToCamera;
-        (double millimetres, double pixels) = fit.MeanErrors(video);
+        IReadOnlyList<double> r = problem.WorldToCamera;
+        FitResiduals residuals = FitResiduals.Measure(model, problem, video, subject);
+        FitStageOutcome last = stages[^1];
         return new BiomechFitResult
         {
-            Source = video.Source,
-            TimestampsSeconds = (double[])video.Timestamps.Clone(),
+            Source = problem.Source,
+            TimestampsSeconds = problem.TimestampsSeconds.ToArray(),
             CoordinateNames = model.Coordinates.Select(c => c.Name).ToArray(),
             Coordinates = coordinates,
-            CoordinateVelocities = Velocities(coordinates, video.Timestamps, n),
+            CoordinateVelocities = Velocities(coordinates, problem.TimestampsSeconds, n),
             SiteNames = siteOrder.Select(s => model.Sites[s].Name).ToArray(),
             SitePositionsMetres = sitePositions,
             BodyNames = model.Bodies.Select(b => b.Name).ToArray(),
             BodyPositionsMetres = bodyPositions,
             ScaleGroupNames = model.ScaleGroups.Select(g => g.Name).ToArray(),
-            BodyScales = (double[])fit.Scales.Clone(),
+            BodyScales = (double[])scales.Clone(),
             SiteOffsetsMetres = offsets,
             CameraToWorldRotation = new[] { r[0], r[3], r[6], r[1], r[4], r[7], r[2], r[5], r[8] },
             CameraPositionMetres = new[] { 0, 0, cameraHeight },
-            Metrics = new FitMetrics(fit.Iterations, fit.FinalCost, millimetres, pixels, elapsed, fit.Converged),
-            SwappedFrames = video.SwappedFrames,
+            Metrics = new FitMetrics(stages.Sum(s => s.Iterations), last.FinalCost, residuals.Mean3dErrorMillimetres, residuals.Mean2dErrorPixels, elapsed,
+                last.ExitReason == FitExitReason.Converged),
+            SwappedFrames = problem.SwappedFrames,
         };
     }
 
@@ -56,9 +62,9 @@ internal static class ResultBuilder
     /// Time derivative of the per-frame coordinates: the derivative of the parabola through each frame and its neighbours
     /// (second-order accurate, non-uniform spacing allowed); one-sided at the ends.
     /// </summary>
-    internal static double[] Velocities(double[] q, double[] timestamps, int n)
+    internal static double[] Velocities(double[] q, IReadOnlyList<double> timestamps, int n)
     {
-        int frames = timestamps.Length;
+        int frames = timestamps.Count;
         var velocity = new double[q.Length];
         if (frames < 2) return velocity;
         for (int t = 0; t < frames; t++)

@@ -46,6 +46,12 @@ public sealed class PoseSequence
     /// <summary>[frame, joint] in 0..1; 0 means no information (no person found, keypoint not seen).</summary>
     public double[] Confidences { get; }
 
+    /// <summary>
+    /// True when the 3D keypoints are relative to the body (e.g. hip-centred, as BlazePose's world landmarks) in the
+    /// camera's axes, with no absolute depth; false when they are absolute camera-frame positions (MeTRAbs).
+    /// </summary>
+    public bool Keypoints3dAreRootRelative { get; init; }
+
     /// <summary>The camera both the 3D and 2D keypoints refer to.</summary>
     public CameraIntrinsics Camera { get; }
 }

@@ -146,7 +146,7 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
 
     private static PoseSequence SwapFrames(PoseSequence s, int first, int count)
     {
-        int[] partner = KeypointCleaning.MirrorPartners(s.JointNames);
+        int[] partner = KeypointBinding.ForSequence(FitTestData.Load(FitTestData.Own), s).MirrorOfKeypoint;
         double[] k3 = (double[])s.Keypoints3dMillimetres.Clone(), k2 = (double[])s.Keypoints2dPixels.Clone();
         int joints = s.JointCount;
         for (int frame = first; frame < first + count; frame++)

@@ -17,7 +17,7 @@ public sealed class FloorContactTests
         var q = new double[frames * n];
         for (int t = 0; t < frames; t++)
         {
-            Array.Copy(Initialisation.NeutralPose(model), 0, q, t * n, n);
+            Array.Copy(FitInitialisation.NeutralPose(model), 0, q, t * n, n);
             q[t * n + vertical] = raisedMetres;
             // The right leg stands in the neutral pose; the left knee comes up with the shank vertical (foot flat, lifted).
             q[t * n + hip] = 0.8 * Math.Sin(Math.PI * t / frames);

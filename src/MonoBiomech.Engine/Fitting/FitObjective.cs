@@ -1,0 +1,96 @@
+using MonoBiomech.Engine.Fitting.Goals;
+
+namespace MonoBiomech.Engine.Fitting;
+
+using MonoBiomech.Engine.BodyModel;
+
+/// <summary>One solver stage: the goals whose sum it minimises, the unknowns it changes, and its iteration cap.</summary>
+internal sealed record FitStage(string Name, IReadOnlyList<FitGoal> Goals, FitUnknowns Unknowns, int MaxIterations)
+{
+    public bool Solves(FitUnknowns unknowns) => (Unknowns & unknowns) == unknowns;
+}
+
+/// <summary>
+/// The cost of a subject's fit, the sum of a stage's goals over its videos, and the normal equations at the current state.
+/// Frames are evaluated in parallel in chunks of a fixed size, and partial sums are added in chunk order, so the result
+/// is the same to the bit at any thread count.
+/// </summary>
+internal sealed class FitObjective : IDisposable
+{
+    /// <summary>Frames per chunk of parallel work: fixed, so the summation order does not depend on the thread count.</summary>
+    private const int FramesPerChunk = 16;
+
+    private readonly BodyModel model;
+    private readonly VideoFitProblem[] problems;
+    private readonly ParallelOptions parallel;
+    private readonly ThreadLocal<FrameEvaluation> evaluations;
+    private readonly double[][] chunkCosts;                  // [video][chunk]
+    private readonly SubjectNormalEquations[][] chunkPartials; // [video][chunk]
+
+    public FitObjective(BodyModel model, IReadOnlyList<VideoFitProblem> problems, ParallelOptions parallel)
+    {
+        this.model = model;
+        this.problems = problems.ToArray();
+        this.parallel = parallel;
+        evaluations = new ThreadLocal<FrameEvaluation>(() => new FrameEvaluation(model), trackAllValues: false);
+        VideoEquations = this.problems.Select(p => new VideoNormalEquations(p.FrameCount, model.CoordinateCount, model.ScaleGroupCount)).ToArray();
+        SubjectEquations = new SubjectNormalEquations(model.ScaleGroupCount, model.SiteCount);
+        chunkCosts = this.problems.Select(p => new double[ChunkCount(p.FrameCount)]).ToArray();
+        chunkPartials = this.problems.Select(p => Enumerable.Range(0, ChunkCount(p.FrameCount))
+            .Select(_ => new SubjectNormalEquations(model.ScaleGroupCount, model.SiteCount)).ToArray()).ToArray();
+    }
+
+    public IReadOnlyList<VideoFitProblem> Problems => problems;
+
+    /// <summary>Per video: the normal equations from the last <see cref="Evaluate"/> with build.</summary>
+    public VideoNormalEquations[] VideoEquations { get; }
+
+    /// <summary>The subject-level normal equations from the last <see cref="Evaluate"/> with build.</summary>
+    public SubjectNormalEquations SubjectEquations { get; }
+
+    public void Dispose() => evaluations.Dispose();
+
+    /// <summary>The stage's total cost at <paramref name="state"/>; with <paramref name="build"/> also the normal equations.</summary>
+    public double Evaluate(FitStage stage, SubjectFitState state, bool build)
+    {
+        if (build) SubjectEquations.Clear();
+        double total = 0;
+        for (int v = 0; v < problems.Length; v++)
+        {
+            VideoFitProblem problem = problems[v];
+            VideoFitState video = state.Videos[v];
+            VideoNormalEquations? equations = build ? VideoEquations[v] : null;
+            double[] costs = chunkCosts[v];
+            SubjectNormalEquations[] partials = chunkPartials[v];
+            Parallel.For(0, costs.Length, parallel, chunk =>
+            {
+                FrameEvaluation frame = evaluations.Value!;
+                SubjectNormalEquations? partial = build ? partials[chunk] : null;
+                partial?.Clear();
+                double cost = 0;
+                int end = Math.Min(problem.FrameCount, (chunk + 1) * FramesPerChunk);
+                for (int t = chunk * FramesPerChunk; t < end; t++)
+                {
+                    frame.Begin(problem, video, state, t, stage.Unknowns, equations, partial);
+                    foreach (FitGoal goal in stage.Goals) cost += goal.AddFrameTerms(frame);
+                }
+                costs[chunk] = cost;
+            });
+            for (int chunk = 0; chunk < costs.Length; chunk++)
+            {
+                total += costs[chunk];
+                if (build) SubjectEquations.Add(partials[chunk]);
+            }
+            if (equations is not null)
+            {
+                Array.Clear(equations.CoordinateCoordinatePreviousFrame);
+                Array.Clear(equations.CoordinateCoordinateTwoFramesBack);
+            }
+            foreach (FitGoal goal in stage.Goals) total += goal.AddVideoTerms(problem, video, equations);
+        }
+        foreach (FitGoal goal in stage.Goals) total += goal.AddSubjectTerms(state, build ? SubjectEquations : null);
+        return total;
+    }
+
+    private static int ChunkCount(int frames) => (frames + FramesPerChunk - 1) / FramesPerChunk;
+}

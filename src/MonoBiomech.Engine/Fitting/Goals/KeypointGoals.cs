@@ -1,0 +1,111 @@
+namespace MonoBiomech.Engine.Fitting.Goals;
+
+/// <summary>
+/// The shape of the 3D keypoints: each observed keypoint against its model site in the camera frame, up to the frame's
+/// common offset τ (monocular 3D is good in shape, poor in absolute depth). Huber loss on the norm of each point's error
+/// (upstream's loss); residuals are measured in units of <see cref="ReferenceErrorMetres"/>.
+/// </summary>
+internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres) : FitGoal
+{
+    /// <summary>The length that costs one unit: upstream's loss takes 3D errors in centimetres.</summary>
+    public const double ReferenceErrorMetres = 0.01;
+
+    private readonly double huberThreshold = huberThresholdMetres / ReferenceErrorMetres;
+
+    public override string Name => "3D keypoint shape";
+
+    public override double AddFrameTerms(FrameEvaluation frame)
+    {
+        VideoFitProblem problem = frame.Problem;
+        int t = frame.Frame, keypoints = problem.KeypointCount;
+        double[] tau = frame.State.KeypointOffsetsMetres;
+        double tx = tau[t * 3], ty = tau[t * 3 + 1], tz = tau[t * 3 + 2];
+        Span<double> residual = stackalloc double[3];
+        Span<double> pointJacobian = stackalloc double[9];
+        pointJacobian.Clear();
+        pointJacobian[0] = pointJacobian[4] = pointJacobian[8] = 1 / ReferenceErrorMetres;
+        double cost = 0;
+        for (int k = 0; k < keypoints; k++)
+        {
+            double weight = problem.Weight3d[t * keypoints + k];
+            int site = problem.Binding.SiteOfKeypoint[k];
+            if (weight <= 0 || site < 0) continue;
+            (double px, double py, double pz) = frame.SiteInCamera(site);
+            int o = (t * keypoints + k) * 3;
+            residual[0] = (px + tx - problem.Observed3dMetres[o]) / ReferenceErrorMetres;
+            residual[1] = (py + ty - problem.Observed3dMetres[o + 1]) / ReferenceErrorMetres;
+            residual[2] = (pz + tz - problem.Observed3dMetres[o + 2]) / ReferenceErrorMetres;
+            double norm = Math.Sqrt(residual[0] * residual[0] + residual[1] * residual[1] + residual[2] * residual[2]);
+            double scale = weight * problem.InverseWeightSum;
+            cost += scale * Huber.Loss(norm, huberThreshold);
+            if (frame.Build) frame.AddResidual(site, residual, 3, pointJacobian, scale * Huber.Weight(norm, huberThreshold), includesKeypointOffset: true);
+        }
+        return cost;
+    }
+}
+
+/// <summary>
+/// Reprojection of the model sites through the camera onto the 2D keypoints, in pixels: where the absolute path comes
+/// from. Huber loss on each point's pixel error, weighted relative to the 3D goal (upstream: 0.1).
+/// </summary>
+internal sealed class ReprojectionGoal(double relativeWeight, double huberThresholdPixels) : FitGoal
+{
+    public override string Name => "2D reprojection";
+
+    public override double AddFrameTerms(FrameEvaluation frame)
+    {
+        VideoFitProblem problem = frame.Problem;
+        int t = frame.Frame, keypoints = problem.KeypointCount;
+        Span<double> residual = stackalloc double[2];
+        Span<double> pointJacobian = stackalloc double[6];
+        double cost = 0;
+        for (int k = 0; k < keypoints; k++)
+        {
+            double weight = problem.Weight2d[t * keypoints + k];
+            int site = problem.Binding.SiteOfKeypoint[k];
+            if (weight <= 0 || site < 0) continue;
+            (double px, double py, double pz) = frame.SiteInCamera(site);
+            if (pz <= CameraProjection.MinimumDepthMetres) continue;
+            (double u, double v) = CameraProjection.Project(problem.Camera, px, py, pz, pointJacobian);
+            int o = (t * keypoints + k) * 2;
+            residual[0] = u - problem.Observed2dPixels[o];
+            residual[1] = v - problem.Observed2dPixels[o + 1];
+            double norm = Math.Sqrt(residual[0] * residual[0] + residual[1] * residual[1]);
+            double scale = relativeWeight * weight * problem.InverseWeightSum;
+            cost += scale * Huber.Loss(norm, huberThresholdPixels);
+            if (frame.Build) frame.AddResidual(site, residual, 2, pointJacobian, scale * Huber.Weight(norm, huberThresholdPixels), includesKeypointOffset: false);
+        }
+        return cost;
+    }
+}
+
+/// <summary>
+/// A weak pull of τ towards 0 that keeps each frame's 3x3 τ block invertible where a frame has no 3D keypoints:
+/// a 1 m offset costs as much as a 1 cm error of one keypoint, so it never competes with the data.
+/// </summary>
+internal sealed class KeypointOffsetPriorGoal : FitGoal
+{
+    private const double WeightPerSquareReferenceError = 1e-4;
+
+    public override string Name => "keypoint offset prior";
+
+    public override double AddFrameTerms(FrameEvaluation frame)
+    {
+        int t = frame.Frame;
+        double[] tau = frame.State.KeypointOffsetsMetres;
+        double weight = WeightPerSquareReferenceError * frame.Problem.InverseWeightSum
+            / (Keypoint3dShapeGoal.ReferenceErrorMetres * Keypoint3dShapeGoal.ReferenceErrorMetres);
+        double cost = 0;
+        for (int a = 0; a < 3; a++)
+        {
+            double value = tau[t * 3 + a];
+            cost += 0.5 * weight * value * value;
+            if (frame.Equations is { } eq)
+            {
+                eq.OffsetOffset[t * 9 + a * 4] += weight;
+                eq.OffsetGradient[t * 3 + a] += weight * value;
+            }
+        }
+        return cost;
+    }
+}

@@ -1,0 +1,34 @@
+using MonoBiomech.Engine.Fitting;
+using MonoBiomech.Engine.Pose;
+
+namespace MonoBiomech.Engine.Tests.Fitting;
+
+using MonoBiomech.Engine.BodyModel;
+
+/// <summary>A prepared and initialised fit of one sequence, for tests that look inside the solver.</summary>
+internal sealed class FitFixture : IDisposable
+{
+    public FitFixture(BodyModel model, PoseSequence sequence, BiomechFitSettings? settings = null, int maxDegreeOfParallelism = -1)
+    {
+        Model = model;
+        Settings = settings ?? new BiomechFitSettings();
+        (VideoFitProblem problem, KeypointRoles roles) = BiomechFitter.Prepare(model, sequence, Settings);
+        Problem = problem;
+        State = BiomechFitter.Initialise(model, new[] { problem }, new[] { roles }, CancellationToken.None);
+        Parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+        Objective = new FitObjective(model, new[] { problem }, Parallel);
+        Stages = BiomechFitter.CreateStages(model, new[] { problem }, Settings);
+    }
+
+    public BodyModel Model { get; }
+    public BiomechFitSettings Settings { get; }
+    public VideoFitProblem Problem { get; }
+    public SubjectFitState State { get; }
+    public ParallelOptions Parallel { get; }
+    public FitObjective Objective { get; }
+
+    /// <summary>[0]: the pose stage, [1]: the robust stage with every goal and unknown.</summary>
+    public FitStage[] Stages { get; }
+
+    public void Dispose() => Objective.Dispose();
+}
