@@ -102,7 +102,8 @@ public sealed partial class KeypointSet
 
             KeypointPlacement[] items = keypoints.ToArray();
             if (FindProblem(name, bodyModel, items) is { } problem)
-                throw Error(problem.Index >= 0 ? keypointLines[problem.Index] : objectLine, problem.Message);
+                throw Error(problem.Index >= 0 ? keypointLines[problem.Index] : objectLine,
+                    char.ToLowerInvariant(problem.Message[0]) + problem.Message[1..]);
             return new KeypointSet(name, bodyModel, description, items);
         }
 
