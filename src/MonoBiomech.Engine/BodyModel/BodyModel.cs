@@ -1,3 +1,5 @@
+using MonoBiomech.Pose;
+
 namespace MonoBiomech.Engine.BodyModel;
 
 /// <summary>
@@ -175,6 +177,29 @@ public sealed class BodyModel
     /// <summary>Sorted coordinate indices on the path from the world to the site's body: the only non-zero Jacobian columns.</summary>
     public ReadOnlySpan<int> CoordinatesMovingSite(int site) =>
         SiteCoordinates.AsSpan(SiteCoordinateStart[site], SiteCoordinateStart[site + 1] - SiteCoordinateStart[site]);
+
+    /// <summary>
+    /// This model with the points of a keypoint set as sites: a site of the same name takes the set's placement, other
+    /// points are added. The set must be placed on this model (<see cref="KeypointSet.BodyModelName"/> = <see cref="Name"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The set is for another model, or names a body this model lacks.</exception>
+    public BodyModel WithKeypointSet(KeypointSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        if (set.BodyModelName != Name)
+            throw new ArgumentException($"Keypoint set '{set.Name}' is placed on body model '{set.BodyModelName}', not on '{Name}' ({SourcePath}).", nameof(set));
+        var sites = Sites.ToList();
+        foreach (KeypointPlacement point in set.Keypoints)
+        {
+            int body = FindBody(point.BodyName);
+            if (body < 0) throw new ArgumentException($"Keypoint set '{set.Name}' puts '{point.Name}' on body '{point.BodyName}', which model '{Name}' lacks.", nameof(set));
+            var site = new SiteDefinition(point.Name, body, new Vector3D(point.Position.X, point.Position.Y, point.Position.Z));
+            int existing = FindSite(point.Name);
+            if (existing >= 0) sites[existing] = site;
+            else sites.Add(site);
+        }
+        return new BodyModel(Name, SourcePath, Bodies, Coordinates, sites, ScaleGroups);
+    }
 
     /// <summary>Loads an MJCF (MuJoCo XML) file; see <see cref="MjcfReader"/> for the supported subset.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MonoBiomech.Engine.Fitting.Goals;
 using MonoBiomech.Engine.Fitting.Solver;
 using MonoBiomech.Engine.Pose;
+using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Fitting;
 
@@ -30,28 +31,32 @@ public static class BiomechFitter
     private const int MinimumFrames = 3;
     private const int PoseStageMaxIterations = 30;
 
+    /// <param name="keypointSets">Where keypoint sets are looked up; default: <see cref="KeypointSetCatalog.ForBodyModel"/>.</param>
     public static IReadOnlyList<BiomechFitResult> Fit(BodyModel model, IReadOnlyList<PoseSequence> videos, BiomechFitSettings settings,
-        IProgress<FitProgress>? progress, CancellationToken cancellationToken)
+        IProgress<FitProgress>? progress, CancellationToken cancellationToken, KeypointSetCatalog? keypointSets = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(videos);
         ArgumentNullException.ThrowIfNull(settings);
         if (videos.Count == 0) throw new ArgumentException("No videos to fit.", nameof(videos));
         if (settings.MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(settings), "MaxIterations must be at least 1.");
+        KeypointSetCatalog catalog = keypointSets ?? KeypointSetCatalog.ForBodyModel(model);
         if (settings.ShareBodyScales)
-            return FitSubject(model, videos, settings, progress, cancellationToken);
-        return videos.SelectMany(v => FitSubject(model, new[] { v }, settings, progress, cancellationToken)).ToArray();
+            return FitSubject(model, videos, settings, catalog, progress, cancellationToken);
+        return videos.SelectMany(v => FitSubject(model, new[] { v }, settings, catalog, progress, cancellationToken)).ToArray();
     }
 
-    private static IReadOnlyList<BiomechFitResult> FitSubject(BodyModel model, IReadOnlyList<PoseSequence> sequences, BiomechFitSettings settings,
-        IProgress<FitProgress>? progress, CancellationToken cancellationToken)
+    private static IReadOnlyList<BiomechFitResult> FitSubject(BodyModel bodyModel, IReadOnlyList<PoseSequence> sequences, BiomechFitSettings settings,
+        KeypointSetCatalog catalog, IProgress<FitProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        (BodyModel model, KeypointSet?[] sets) = PlaceKeypointSets(bodyModel, sequences, catalog);
         var problems = new List<VideoFitProblem>();
         var roles = new List<KeypointRoles>();
-        foreach (PoseSequence sequence in sequences)
+        for (int v = 0; v < sequences.Count; v++)
         {
-            (VideoFitProblem problem, KeypointRoles keypointRoles) = Prepare(model, sequence, settings);
+            PoseSequence sequence = sequences[v];
+            (VideoFitProblem problem, KeypointRoles keypointRoles) = Prepare(model, sequence, sets[v], settings);
             problems.Add(problem);
             roles.Add(keypointRoles);
             cancellationToken.ThrowIfCancellationRequested();
@@ -133,12 +138,32 @@ public static class BiomechFitter
     /// <summary>The slides' acceleration σ (m/s²) as a fraction of the hinges' (rad/s²): a 0.1 m lever.</summary>
     private const double SlideAccelerationSigmaRatio = 0.1;
 
-    internal static (VideoFitProblem Problem, KeypointRoles Roles) Prepare(BodyModel model, PoseSequence sequence, BiomechFitSettings settings)
+    /// <summary>
+    /// The body model with the keypoint sets of the sequences placed on it (each sequence's named set, or the set whose
+    /// names it has), and for each sequence its set (null when none is known: its names must then be sites of the model).
+    /// </summary>
+    internal static (BodyModel Model, KeypointSet?[] Sets) PlaceKeypointSets(BodyModel model, IReadOnlyList<PoseSequence> sequences, KeypointSetCatalog catalog)
+    {
+        var sets = new KeypointSet?[sequences.Count];
+        BodyModel placed = model;
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        for (int v = 0; v < sequences.Count; v++)
+        {
+            string? name = sequences[v].KeypointSetName ?? catalog.Identify(sequences[v].JointNames);
+            if (name is null) continue;
+            KeypointSet? onModel = catalog.Find(name, model);
+            sets[v] = onModel ?? catalog.FindAnyPlacement(name);
+            if (onModel is not null && applied.Add(name)) placed = placed.WithKeypointSet(onModel);
+        }
+        return (placed, sets);
+    }
+
+    internal static (VideoFitProblem Problem, KeypointRoles Roles) Prepare(BodyModel model, PoseSequence sequence, KeypointSet? set, BiomechFitSettings settings)
     {
         if (sequence.FrameCount < MinimumFrames)
             throw new FitInputException(sequence.Source, FitInputProblem.TooFewFrames,
                 $"'{sequence.Source}' has {sequence.FrameCount} frames; the fit needs at least {MinimumFrames}.");
-        KeypointBinding binding = KeypointBinding.ForSequence(model, sequence);
+        KeypointBinding binding = KeypointBinding.Create(model, sequence.JointNames, set);
         if (binding.MatchedCount < MinimumMatchedKeypoints)
             throw new FitInputException(sequence.Source, FitInputProblem.TooFewMatchingKeypoints,
                 $"'{sequence.Source}': {binding.MatchedCount} keypoints match points of body model '{model.Name}'; the fit needs at least {MinimumMatchedKeypoints}.");

@@ -1,4 +1,5 @@
 using MonoBiomech.Engine.Pose;
+using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Fitting;
 
@@ -22,22 +23,27 @@ internal sealed record KeypointBinding(int[] SiteOfKeypoint, int[] MirrorOfKeypo
 
     public bool HasMirrorPairs => Enumerable.Range(0, KeypointCount).Any(k => MirrorOfKeypoint[k] != k);
 
-    /// <summary>Keypoints observe the model's sites of the same name, weight 1; mirror pairs by an l/r or L/R first letter.</summary>
-    public static KeypointBinding ForSequence(BodyModel model, PoseSequence sequence)
+    /// <summary>
+    /// Keypoints observe the model's sites of the same name (a model already given the set's placement with
+    /// <see cref="BodyModel.WithKeypointSet"/>); mirror pairs and default weights come from the keypoint set. Without a set
+    /// every weight is 1 and no pairs are known (left/right swaps are then not corrected).
+    /// </summary>
+    public static KeypointBinding Create(BodyModel model, IReadOnlyList<string> names, KeypointSet? set)
     {
-        IReadOnlyList<string> names = sequence.JointNames;
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int k = 0; k < names.Count; k++) index[names[k]] = k;
+        for (int k = 0; k < names.Count; k++) index.TryAdd(names[k], k);
         var mirror = new int[names.Count];
+        var weight = new double[names.Count];
         for (int k = 0; k < names.Count; k++)
         {
             mirror[k] = k;
-            string name = names[k];
-            if (name.Length < 2) continue;
-            char mirrored = name[0] switch { 'l' => 'r', 'r' => 'l', 'L' => 'R', 'R' => 'L', _ => '\0' };
-            if (mirrored != '\0' && index.TryGetValue(mirrored + name[1..], out int other)) mirror[k] = other;
+            weight[k] = 1;
+            int i = set?.IndexOf(names[k]) ?? -1;
+            if (i < 0) continue;
+            weight[k] = set!.Keypoints[i].DefaultWeight;
+            if (index.TryGetValue(set.Names[set.MirrorOf(i)], out int partner)) mirror[k] = partner;
         }
-        return new KeypointBinding(names.Select(model.FindSite).ToArray(), mirror, Enumerable.Repeat(1.0, names.Count).ToArray());
+        return new KeypointBinding(names.Select(model.FindSite).ToArray(), mirror, weight);
     }
 }
 

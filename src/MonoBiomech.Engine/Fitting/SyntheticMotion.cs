@@ -97,7 +97,7 @@ internal static class SyntheticMotion
             }
         }
         double[] timestamps = Enumerable.Range(0, frames).Select(t => t / framesPerSecond).ToArray();
-        var keypoints = new PoseSequence(source, names, timestamps, k3, k2, confidences, intrinsics);
+        var keypoints = new PoseSequence(source, names, timestamps, k3, k2, confidences, intrinsics) { KeypointSetName = "bml_movi_87" };
         return new SyntheticVideo(keypoints, q, (double[])scales.Clone(), clean, r, camera);
     }
 

@@ -47,6 +47,12 @@ public sealed class PoseSequence
     public double[] Confidences { get; }
 
     /// <summary>
+    /// The keypoint set the names belong to (e.g. <c>bml_movi_87</c>, <c>blazepose_33</c>): where the points sit on a
+    /// body model, their mirror pairs and weights. Null: found by the names where a known set has exactly these.
+    /// </summary>
+    public string? KeypointSetName { get; init; }
+
+    /// <summary>
     /// True when the 3D keypoints are relative to the body (e.g. hip-centred, as BlazePose's world landmarks) in the
     /// camera's axes, with no absolute depth; false when they are absolute camera-frame positions (MeTRAbs).
     /// </summary>

@@ -1,18 +1,20 @@
 using MonoBiomech.Engine.Fitting;
 using MonoBiomech.Engine.Pose;
+using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
 
-using MonoBiomech.Engine.BodyModel;
+using BodyModel = MonoBiomech.Engine.BodyModel.BodyModel;
 
 /// <summary>A prepared and initialised fit of one sequence, for tests that look inside the solver.</summary>
 internal sealed class FitFixture : IDisposable
 {
     public FitFixture(BodyModel model, PoseSequence sequence, BiomechFitSettings? settings = null, int maxDegreeOfParallelism = -1)
     {
-        Model = model;
         Settings = settings ?? new BiomechFitSettings();
-        (VideoFitProblem problem, KeypointRoles roles) = BiomechFitter.Prepare(model, sequence, Settings);
+        (model, KeypointSet?[] sets) = BiomechFitter.PlaceKeypointSets(model, new[] { sequence }, KeypointSetCatalog.ForBodyModel(model));
+        Model = model;
+        (VideoFitProblem problem, KeypointRoles roles) = BiomechFitter.Prepare(model, sequence, sets[0], Settings);
         Problem = problem;
         State = BiomechFitter.Initialise(model, new[] { problem }, new[] { roles }, CancellationToken.None);
         Parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };

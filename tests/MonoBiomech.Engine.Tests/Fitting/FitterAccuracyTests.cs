@@ -1,5 +1,6 @@
 using MonoBiomech.Engine.Fitting;
 using MonoBiomech.Engine.Pose;
+using MonoBiomech.Pose;
 using Xunit.Abstractions;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
@@ -146,7 +147,8 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
 
     private static PoseSequence SwapFrames(PoseSequence s, int first, int count)
     {
-        int[] partner = KeypointBinding.ForSequence(FitTestData.Load(FitTestData.Own), s).MirrorOfKeypoint;
+        KeypointSet set = KeypointSetCatalog.ForBodyModel(FitTestData.Load(FitTestData.Own)).FindAnyPlacement("bml_movi_87")!;
+        int[] partner = KeypointBinding.Create(FitTestData.Load(FitTestData.Own), s.JointNames, set).MirrorOfKeypoint;
         double[] k3 = (double[])s.Keypoints3dMillimetres.Clone(), k2 = (double[])s.Keypoints2dPixels.Clone();
         int joints = s.JointCount;
         for (int frame = first; frame < first + count; frame++)
@@ -156,7 +158,7 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
                 for (int a = 0; a < 3; a++) k3[(frame * joints + j) * 3 + a] = s.Keypoints3dMillimetres[(frame * joints + m) * 3 + a];
                 for (int a = 0; a < 2; a++) k2[(frame * joints + j) * 2 + a] = s.Keypoints2dPixels[(frame * joints + m) * 2 + a];
             }
-        return new PoseSequence(s.Source, s.JointNames, s.TimestampsSeconds, k3, k2, s.Confidences, s.Camera);
+        return new PoseSequence(s.Source, s.JointNames, s.TimestampsSeconds, k3, k2, s.Confidences, s.Camera) { KeypointSetName = s.KeypointSetName };
     }
 
     private sealed class InlineProgress(Action<FitProgress> report) : IProgress<FitProgress>

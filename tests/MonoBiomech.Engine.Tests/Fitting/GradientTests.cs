@@ -14,10 +14,11 @@ public sealed class GradientTests
     [FitModelData(FitTestData.Upstream)]
     public void AnalyticGradientMatchesFiniteDifferencesOfTheCost(string modelName)
     {
-        var model = FitTestData.Load(modelName);
-        var scales = SyntheticMotion.RandomScales(model, new Random(9));
-        var synthetic = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 12, 30, scales, SyntheticNoise.Realistic with { MissingFrameFraction = 0 }, 9);
-        using var fixture = new FitFixture(model, synthetic.Keypoints);
+        var loaded = FitTestData.Load(modelName);
+        var scales = SyntheticMotion.RandomScales(loaded, new Random(9));
+        var synthetic = SyntheticMotion.Generate(loaded, SyntheticMotionKind.Walking, 12, 30, scales, SyntheticNoise.Realistic with { MissingFrameFraction = 0 }, 9);
+        using var fixture = new FitFixture(loaded, synthetic.Keypoints);
+        var model = fixture.Model;
         SubjectFitState state = fixture.State;
         new LevenbergMarquardt(fixture.Objective, new SchurBandedSolver(model, new[] { fixture.Problem }, fixture.Parallel),
             new LevenbergMarquardtOptions(1e-6)).Run(fixture.Stages[0] with { MaxIterations = 3 }, state, null, CancellationToken.None);

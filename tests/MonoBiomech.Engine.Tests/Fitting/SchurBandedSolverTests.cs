@@ -18,10 +18,11 @@ public sealed class SchurBandedSolverTests
     [FitModelData(FitTestData.Own, 0.1)]
     public void StepEqualsADenseSolveOfTheSameNormalEquations(string modelName, double damping)
     {
-        var model = FitTestData.Load(modelName);
-        var scales = SyntheticMotion.RandomScales(model, new Random(3));
-        var synthetic = SyntheticMotion.Generate(model, SyntheticMotionKind.BandLimitedRandom, 7, 30, scales, SyntheticNoise.Realistic with { MissingFrameFraction = 0 }, 3);
-        using var fixture = new FitFixture(model, synthetic.Keypoints);
+        var loaded = FitTestData.Load(modelName);
+        var scales = SyntheticMotion.RandomScales(loaded, new Random(3));
+        var synthetic = SyntheticMotion.Generate(loaded, SyntheticMotionKind.BandLimitedRandom, 7, 30, scales, SyntheticNoise.Realistic with { MissingFrameFraction = 0 }, 3);
+        using var fixture = new FitFixture(loaded, synthetic.Keypoints);
+        var model = fixture.Model;
         // Every coordinate strictly inside its limits, so no coordinate is held by the active set.
         int n = model.CoordinateCount, frames = fixture.Problem.FrameCount, groups = model.ScaleGroupCount;
         double[] q = fixture.State.Videos[0].Coordinates;
