@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using MonoBiomech.Engine.Pose;
+using MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Fitting;
+using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Fitting;
-
-using MonoBiomech.Engine.BodyModel;
 
 /// <summary>
 /// Fits the body model to the keypoints of one subject's videos (biomech-fit.md §7, with the changes documented on

@@ -1,6 +1,6 @@
-namespace MonoBiomech.Engine.Fitting;
+using MonoBiomech.Engine.BodyModels;
 
-using MonoBiomech.Engine.BodyModel;
+namespace MonoBiomech.Engine.Fitting;
 
 /// <summary>The starting point of the solve (biomech-fit.md §7.6): it decides the basin.</summary>
 internal static class Initialisation

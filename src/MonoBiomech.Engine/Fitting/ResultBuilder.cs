@@ -1,6 +1,7 @@
-namespace MonoBiomech.Engine.Fitting;
+using MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Fitting;
 
-using MonoBiomech.Engine.BodyModel;
+namespace MonoBiomech.Engine.Fitting;
 
 /// <summary>Turns the fitted state of one video into a <see cref="BiomechFitResult"/>.</summary>
 internal static class ResultBuilder

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
+using MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Fitting;
 
 namespace MonoBiomech.Engine.Fitting;
-
-using MonoBiomech.Engine.BodyModel;
 
 /// <summary>What a solver stage fits: the initialisation runs with fewer terms and unknowns than the final solve.</summary>
 internal sealed record FitStage(string Name, bool Use2d, bool SolveScales, bool FreezeSlides, bool FitSiteOffsets, int MaxIterations);

@@ -1,8 +1,7 @@
-using MonoBiomech.Engine.Pose;
+using MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Fitting;
-
-using MonoBiomech.Engine.BodyModel;
 
 /// <summary>
 /// The mutable fit state of one video: cleaned observations, the camera-to-world chart, per-frame unknowns

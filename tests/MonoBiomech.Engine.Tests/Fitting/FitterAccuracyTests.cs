@@ -1,5 +1,6 @@
 using MonoBiomech.Engine.Fitting;
-using MonoBiomech.Engine.Pose;
+using MonoBiomech.Fitting;
+using MonoBiomech.Pose;
 using Xunit.Abstractions;
 
 namespace MonoBiomech.Engine.Tests.Fitting;

@@ -1,4 +1,5 @@
 using MonoBiomech.Engine.Fitting;
+using MonoBiomech.Fitting;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
 
