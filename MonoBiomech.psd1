@@ -8,6 +8,8 @@
     Description          = 'Biomechanics from single-camera videos on the CPU. This version: person detection and tracking in videos, and a 40-DoF body model fitted to 3D keypoints (upstream _keypoints.npz files or PoseSequence objects), saved as _fitted_model.npz.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
+    # the public result, settings and camera types, loaded into the default context so scripts can name them
+    RequiredAssemblies   = @('MonoBiomech.Contracts.dll')
     FormatsToProcess     = @('MonoBiomech.format.ps1xml')
     CmdletsToExport      = @(
         'Invoke-PersonDetection'

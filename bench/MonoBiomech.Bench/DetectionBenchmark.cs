@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MonoBiomech.Detection;
 using MonoBiomech.Engine.Detection;
 using MonoBiomech.Engine.Video;
 using OpenCvSharp;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.BodyModels;
 using MonoBiomech.Engine.Fitting;
+using MonoBiomech.Fitting;
 
 namespace MonoBiomech.Bench;
 

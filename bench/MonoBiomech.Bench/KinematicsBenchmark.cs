@@ -1,6 +1,5 @@
-using Model = MonoBiomech.Engine.BodyModel.BodyModel;
 using System.Diagnostics;
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.BodyModels;
 
 namespace MonoBiomech.Bench;
 
@@ -13,7 +12,7 @@ internal static class KinematicsBenchmark
     public static void Run(string[] args)
     {
         string path = args.Length > 0 ? args[0] : Path.Combine(FindRepositoryRoot(), "models", "monobiomech_body.xml");
-        Model model = Model.LoadMjcf(path);
+        BodyModel model = BodyModel.LoadMjcf(path);
         var workspace = new KinematicsWorkspace(model);
         var random = new Random(1);
         const int poseCount = 64;

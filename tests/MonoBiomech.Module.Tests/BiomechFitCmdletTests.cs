@@ -4,7 +4,7 @@ namespace MonoBiomech.Module.Tests;
 
 public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<FitFixtures>
 {
-    private const string ResultType = "MonoBiomech.Engine.Fitting.BiomechFitResult";
+    private const string ResultType = "MonoBiomech.Fitting.BiomechFitResult";
     private const string FitCommand = "MonoBiomech.Commands.InvokeBiomechFitCommand";
     private const string ImportCommand = "MonoBiomech.Commands.ImportBiomechFitCommand";
 

@@ -6,6 +6,14 @@ namespace MonoBiomech.Module.Tests;
 /// <summary>build.ps1 must run in the bare SMA engine (core cmdlets only) and produce the same module folder as the build.</summary>
 public sealed class BuildScriptTests
 {
+    // out/MonoBiomech was laid out by the build of this test project (it builds the module first), in the configuration
+    // the tests were built in; build.ps1 is run in the same one, so a plain `dotnet test` (Debug) compares Debug with Debug.
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
     [Fact]
     public void BuildScriptRunsInTheHostedEngineAndLaysOutTheSameFolder()
     {
@@ -19,7 +27,7 @@ public sealed class BuildScriptTests
                 using var ps = PowerShell.Create();
                 ps.Runspace = runspace;
                 ps.AddCommand(Path.Combine(SharedData.RepositoryRoot, "build.ps1"))
-                  .AddParameter("Configuration", "Release").AddParameter("OutputPath", output);
+                  .AddParameter("Configuration", Configuration).AddParameter("OutputPath", output);
                 ps.Invoke();
                 Assert.Empty(ps.Streams.Error.Select(e => e.ToString()));
             }
@@ -30,7 +38,7 @@ public sealed class BuildScriptTests
 
             // build.ps1 ran Test-ModuleManifest on the new folder. Importing it here is not possible: this process already
             // loaded MonoBiomech.dll from out/ and .NET refuses a second assembly of the same name in one context.
-            foreach (string file in new[] { "MonoBiomech.dll", "MonoBiomech.psd1", "Dependencies/MonoBiomech.Engine.dll" })
+            foreach (string file in new[] { "MonoBiomech.dll", "MonoBiomech.Contracts.dll", "MonoBiomech.psd1", "Dependencies/MonoBiomech.Engine.dll" })
                 Assert.Equal(File.ReadAllBytes(Path.Combine(HostedModule.ModuleDirectory, file)), File.ReadAllBytes(Path.Combine(output, file)));
         }
         finally

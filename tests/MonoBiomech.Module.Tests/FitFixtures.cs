@@ -6,12 +6,14 @@ namespace MonoBiomech.Module.Tests;
 /// Synthetic keypoint files with known ground truth, made by the engine the module loaded (its own load context), through
 /// reflection: this project must not reference the engine, or the engine would load into the default context and the
 /// isolation tests would prove nothing. Uses the engine's internal SyntheticMotion generator, KeypointsNpz and NpzArchive.
+/// Public contract types (PoseSequence, SessionCacheKey) are made by scripts in the fixture's runspace, as a user would.
 /// </summary>
 public sealed class FitFixtures : IDisposable
 {
     private const BindingFlags AnyStatic = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static;
     private const BindingFlags AnyInstance = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
 
+    private readonly HostedModule _host;
     private readonly Assembly _engine;
     private readonly object _bodyModel;
 
@@ -19,10 +21,10 @@ public sealed class FitFixtures : IDisposable
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("mb-fit-").FullName;
         // Importing and touching the engine creates the module's load context; the assembly then stays loaded for the process.
-        using (var host = HostedModule.Import())
-            host.Run("$null = Get-MonoBiomechCache");
+        _host = HostedModule.Import();
+        _host.Run("$null = Get-MonoBiomechCache");
         _engine = AppDomain.CurrentDomain.GetAssemblies().Single(a => a.GetName().Name == "MonoBiomech.Engine");
-        _bodyModel = EngineType("BodyModel.BodyModel").GetMethod("LoadMjcf", AnyStatic)!.Invoke(null, new object[] { BodyModelPath })!;
+        _bodyModel = EngineType("BodyModels.BodyModel").GetMethod("LoadMjcf", AnyStatic)!.Invoke(null, new object[] { BodyModelPath })!;
     }
 
     public string Directory { get; }
@@ -31,6 +33,7 @@ public sealed class FitFixtures : IDisposable
 
     public void Dispose()
     {
+        _host.Dispose();
         try { System.IO.Directory.Delete(Directory, recursive: true); }
         catch (IOException) { }
     }
@@ -41,7 +44,7 @@ public sealed class FitFixtures : IDisposable
         object video = GenerateWalking(frames, seed, name, scaleRange);
         object keypoints = Property(video, "Keypoints");
         string path = Path.Combine(CreateFolder(folder), name + "_keypoints.npz");
-        EngineType("Output.KeypointsNpz").GetMethod("Write", AnyStatic)!.Invoke(null, new[] { path, keypoints, null });
+        EngineType("Formats.KeypointsNpz").GetMethod("Write", AnyStatic)!.Invoke(null, new[] { path, keypoints, null });
         return new SyntheticClip(path, (double[])Property(video, "TrueCoordinates"), CoordinateNames(), (double[])Property(video, "TrueScales"));
     }
 
@@ -53,7 +56,7 @@ public sealed class FitFixtures : IDisposable
     {
         object keypoints = Property(GenerateWalking(frames, seed, name, 0.05), "Keypoints");
         var siteOrder = ((IReadOnlyList<string>)Property(keypoints, "JointNames")).ToList();
-        var moviOrder = (IReadOnlyList<string>)EngineType("Output.KeypointsNpz").GetProperty("BmlMovi87JointNames", AnyStatic)!.GetValue(null)!;
+        var moviOrder = (IReadOnlyList<string>)EngineType("Formats.KeypointsNpz").GetProperty("BmlMovi87JointNames", AnyStatic)!.GetValue(null)!;
         int[] fromSite = moviOrder.Select(n => siteOrder.IndexOf(n)).ToArray();
         Assert.DoesNotContain(-1, fromSite);
         int joints = fromSite.Length;
@@ -67,8 +70,8 @@ public sealed class FitFixtures : IDisposable
             return reordered;
         }
 
-        Type npyArray = EngineType("Output.NpyArray");
-        Type numberType = EngineType("Output.NpyDataType");
+        Type npyArray = EngineType("Formats.NpyArray");
+        Type numberType = EngineType("Formats.NpyDataType");
         MethodInfo fromNumbers = npyArray.GetMethod("FromNumbers", AnyStatic)!;
         object NumberArray(double[] values, params int[] shape) => fromNumbers.Invoke(null, new object[] { values, shape, Enum.Parse(numberType, "Float64") })!;
         var arrays = (System.Collections.IDictionary)Activator.CreateInstance(typeof(Dictionary<,>).MakeGenericType(typeof(string), npyArray))!;
@@ -77,7 +80,7 @@ public sealed class FitFixtures : IDisposable
         arrays["confs"] = NumberArray(InMoviOrder("Confidences", 1), frames, joints);
         arrays["boxes"] = NumberArray(new double[frames * 5], frames, 5);
         string path = Path.Combine(CreateFolder(folder), name + "_keypoints.npz");
-        EngineType("Output.NpzArchive").GetMethod("Write", AnyStatic)!.Invoke(null, new object[] { path, arrays, true });
+        EngineType("Formats.NpzArchive").GetMethod("Write", AnyStatic)!.Invoke(null, new object[] { path, arrays, true });
         return path;
     }
 
@@ -87,19 +90,23 @@ public sealed class FitFixtures : IDisposable
         object keypoints = Property(GenerateWalking(frames, seed, source, 0.05), "Keypoints");
         if (keepFrames is not int kept)
             return keypoints;
-        var names = (IReadOnlyList<string>)Property(keypoints, "JointNames");
-        int joints = names.Count;
+        int joints = ((IReadOnlyList<string>)Property(keypoints, "JointNames")).Count;
         double[] Take(string property, int perFrame) => ((double[])Property(keypoints, property))[..(kept * perFrame)];
-        return Activator.CreateInstance(keypoints.GetType(), source, names, Take("TimestampsSeconds", 1), Take("Keypoints3dMillimetres", joints * 3),
-            Take("Keypoints2dPixels", joints * 2), Take("Confidences", joints), Property(keypoints, "Camera"))!;
+        return _host.Run("""
+            param($k, $t, $k3, $k2, $c)
+            [MonoBiomech.Pose.PoseSequence]::new($k.Source, $k.JointNames, $t, $k3, $k2, $c, $k.Camera)
+            """, new Dictionary<string, object?>
+        {
+            ["k"] = keypoints, ["t"] = Take("TimestampsSeconds", 1), ["k3"] = Take("Keypoints3dMillimetres", joints * 3),
+            ["k2"] = Take("Keypoints2dPixels", joints * 2), ["c"] = Take("Confidences", joints),
+        }).Single().BaseObject;
     }
 
     /// <summary>Puts a PoseSequence into the process-wide session cache under the video's current identity and the given stage.</summary>
     public void CacheKeypoints(string videoPath, object poseSequence, string stage)
     {
-        Type identityType = EngineType("Caching.VideoFileIdentity");
-        object identity = identityType.GetMethod("Of", AnyStatic)!.Invoke(null, new object[] { videoPath })!;
-        object key = Activator.CreateInstance(EngineType("Caching.SessionCacheKey"), identity, stage, "test")!;
+        object key = _host.Run("param($p, $s) [MonoBiomech.Caching.SessionCacheKey]::new([MonoBiomech.Caching.VideoFileIdentity]::Of($p), $s, 'test')",
+            new Dictionary<string, object?> { ["p"] = videoPath, ["s"] = stage }).Single().BaseObject;
         Type cacheType = EngineType("Caching.SessionCache");
         object shared = cacheType.GetProperty("Shared", AnyStatic)!.GetValue(null)!;
         cacheType.GetMethod("Set", AnyInstance)!.Invoke(shared, new[] { key, poseSequence, 1000L });

@@ -7,6 +7,7 @@ namespace MonoBiomech.Module.Tests;
 /// <summary>
 /// The engine and its dependencies live in the module's own AssemblyLoadContext and load their natives from the
 /// module folder, so a different MathNet (or OpenCvSharp, ONNX Runtime) in the default context cannot break them.
+/// The contract (MonoBiomech.Contracts) is not isolated: one copy in the default context serves the engine and scripts.
 /// </summary>
 public sealed class IsolationTests
 {
@@ -32,10 +33,69 @@ public sealed class IsolationTests
             Assert.Same(context, AssemblyLoadContext.GetLoadContext(assembly));
             Assert.StartsWith(dependencies, assembly.Location);
         }
-        // the cmdlet assembly itself is what PowerShell loaded: default context, module root
-        var cmdlets = AppDomain.CurrentDomain.GetAssemblies().Single(a => a.GetName().Name == "MonoBiomech");
-        Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(cmdlets));
-        Assert.Equal(Path.Combine(HostedModule.ModuleDirectory, "MonoBiomech.dll"), cmdlets.Location);
+        // the cmdlet and contract assemblies are what PowerShell loaded: default context, module root
+        foreach (string name in new[] { "MonoBiomech", "MonoBiomech.Contracts" })
+        {
+            var assembly = AppDomain.CurrentDomain.GetAssemblies().Single(a => a.GetName().Name == name);
+            Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(assembly));
+            Assert.Equal(Path.Combine(HostedModule.ModuleDirectory, name + ".dll"), assembly.Location);
+        }
+    }
+
+    [Fact]
+    public void TheEngineAndScriptsShareOneTypeIdentityForTheContract()
+    {
+        using var host = HostedModule.Import();
+        var sameness = host.Run(ModuleContextScript + """
+
+            $context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine)
+            $contractsReference = $engine.GetReferencedAssemblies().Where({ $_.Name -eq 'MonoBiomech.Contracts' })[0]
+            [object]::ReferenceEquals($context.LoadFromAssemblyName($contractsReference), [MonoBiomech.Pose.PoseSequence].Assembly)
+            $fit = $engine.GetType('MonoBiomech.Engine.Fitting.BiomechFitter', $true).GetMethod('Fit')
+            $fit.ReturnType.GetGenericArguments()[0] -eq [MonoBiomech.Fitting.BiomechFitResult]
+            $fit.GetParameters()[1].ParameterType.GetGenericArguments()[0] -eq [MonoBiomech.Pose.PoseSequence]
+            """).Skip(1).Select(o => o.BaseObject).ToList();
+
+        Assert.Equal(new object[] { true, true, true }, sameness);
+    }
+
+    [Fact]
+    public void TheModulesContextDoesNotLoadItsOwnCopyOfTheContract()
+    {
+        // A context over a folder that holds a copy of the contract must still hand out the default context's assembly.
+        string folder = Directory.CreateTempSubdirectory("mb-alc-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(HostedModule.ModuleDirectory, "MonoBiomech.Contracts.dll"), Path.Combine(folder, "MonoBiomech.Contracts.dll"));
+            using var host = HostedModule.Import();
+            host.Run("$null = Get-MonoBiomechCache");
+            var cmdlets = AppDomain.CurrentDomain.GetAssemblies().Single(a => a.GetName().Name == "MonoBiomech");
+            var contextType = cmdlets.GetType("MonoBiomech.Commands.Loading.ModuleLoadContext", throwOnError: true)!;
+            var context = (AssemblyLoadContext)Activator.CreateInstance(contextType, folder)!;
+
+            Assembly contracts = context.LoadFromAssemblyName(new AssemblyName("MonoBiomech.Contracts"));
+
+            Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(contracts));
+            Assert.Equal(Path.Combine(HostedModule.ModuleDirectory, "MonoBiomech.Contracts.dll"), contracts.Location);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TheContractReferencesOnlyTheDotNetFramework()
+    {
+        string contracts = Path.Combine(HostedModule.ModuleDirectory, "MonoBiomech.Contracts.dll");
+        using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(contracts));
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        var references = metadata.AssemblyReferences.Select(r => metadata.GetString(metadata.GetAssemblyReference(r).Name)).ToList();
+
+        Assert.NotEmpty(references);
+        // every reference is an assembly of the shared framework the module runs on, so no third-party package
+        string framework = System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory();
+        Assert.All(references, name => Assert.True(File.Exists(Path.Combine(framework, name + ".dll")), $"MonoBiomech.Contracts references {name}, which is not part of .NET"));
     }
 
     [Fact]
@@ -97,14 +157,16 @@ public sealed class IsolationTests
     public void TheModuleCanBeRemovedAndImportedAgain()
     {
         using var host = HostedModule.Import();
+        var before = (AssemblyLoadContext)host.Run(ModuleContextScript)[0].BaseObject;
         host.Run("Get-MonoBiomechCache -Stage NoSuchStage; Remove-Module MonoBiomech");
         Assert.Empty(host.Run("Get-Module MonoBiomech"));
         host.Run("param($p) Import-Module $p -ErrorAction Stop", new Dictionary<string, object?> { ["p"] = HostedModule.ManifestPath });
         Assert.Empty(host.Run("Get-MonoBiomechCache -Stage NoSuchStage"));
+        Assert.Same(before, (AssemblyLoadContext)host.Run(ModuleContextScript)[0].BaseObject);
         // a second runspace in the same process shares the loaded module assembly and its load context
         using var other = HostedModule.Import();
         var context = (AssemblyLoadContext)other.Run(ModuleContextScript)[0].BaseObject;
         Assert.Equal("MonoBiomech", context.Name);
-        Assert.Single(AssemblyLoadContext.All, c => c.Name == "MonoBiomech");
+        Assert.Same(before, context);
     }
 }

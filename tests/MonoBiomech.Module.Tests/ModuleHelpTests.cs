@@ -112,6 +112,26 @@ public sealed class ModuleHelpTests
     }
 
     [Fact]
+    public void HelpNamesTheRealOutputAndInputTypes()
+    {
+        var entries = XDocument.Load(HelpFile).Root!.Elements(Command + "command").ToDictionary(NameOf);
+        using var host = HostedModule.Import();
+        foreach (var command in ExportedCmdlets(host))
+        {
+            var entry = entries[command.Name];
+            string[] TypeNames(string list, string item) => entry.Element(Command + list)!.Elements(Command + item)
+                .Select(e => e.Element(Dev + "type")!.Element(Maml + "name")!.Value).ToArray();
+            string[] returned = TypeNames("returnValues", "returnValue").Where(n => n != "None").ToArray();
+            Assert.Equal(command.OutputType.Select(t => t.Name).Order(), returned.Order());
+            foreach (string typeName in returned.Concat(TypeNames("inputTypes", "inputType")))
+            {
+                var resolved = host.Run("param($n) $n -as [type]", new Dictionary<string, object?> { ["n"] = typeName });
+                Assert.True(resolved.SingleOrDefault()?.BaseObject is Type, $"{command.Name} help names the type {typeName}, which a script cannot resolve");
+            }
+        }
+    }
+
+    [Fact]
     public void GetHelpShowsTheCameraDefaultsOfInvokeBiomechFit()
     {
         using var host = HostedModule.Import();

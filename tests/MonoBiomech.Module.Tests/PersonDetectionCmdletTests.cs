@@ -5,7 +5,7 @@ namespace MonoBiomech.Module.Tests;
 
 public sealed class PersonDetectionCmdletTests(VideoClips clips, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<VideoClips>
 {
-    private const string ResultType = "MonoBiomech.Engine.Detection.PersonDetectionResult";
+    private const string ResultType = "MonoBiomech.Detection.PersonDetectionResult";
     private const string CommandType = "MonoBiomech.Commands.InvokePersonDetectionCommand";
 
     private static Dictionary<string, object?> Args(params (string Name, object? Value)[] pairs) =>
@@ -199,16 +199,14 @@ public sealed class PersonDetectionCmdletTests(VideoClips clips, Xunit.Abstracti
     }
 
     [Fact]
-    public void ParameterChoicesMatchTheEngineEnums()
+    public void ParameterChoicesMatchTheContractEnums()
     {
         using var host = HostedModule.Import();
         var pairs = host.Run("""
-            $null = Get-MonoBiomechCache
-            $engine = [AppDomain]::CurrentDomain.GetAssemblies().Where({ $_.GetName().Name -eq 'MonoBiomech.Engine' })[0]
             $command = Get-Command Invoke-PersonDetection
-            foreach ($pair in @(@('Detector', 'DetectorKind'), @('SubjectPolicy', 'SubjectPolicy'))) {
+            foreach ($pair in @(@('Detector', [MonoBiomech.Detection.DetectorKind]), @('SubjectPolicy', [MonoBiomech.Detection.SubjectPolicy]))) {
                 $set = $command.Parameters[$pair[0]].Attributes.Where({ $_ -is [System.Management.Automation.ValidateSetAttribute] })[0]
-                ($set.ValidValues -join ',') + '=' + ([Enum]::GetNames($engine.GetType("MonoBiomech.Engine.Detection.$($pair[1])", $true)) -join ',')
+                ($set.ValidValues -join ',') + '=' + ([Enum]::GetNames($pair[1]) -join ',')
             }
             """);
         Assert.Equal(2, pairs.Count);

@@ -31,6 +31,27 @@ Describe 'MonoBiomech module' {
     }
 }
 
+Describe 'Public types' {
+    It 'names the contract types in scripts: enums, cameras and result types resolve' {
+        [MonoBiomech.Detection.SubjectPolicy]::Largest | Should -BeOfType ([MonoBiomech.Detection.SubjectPolicy])
+        [MonoBiomech.Detection.SubjectPolicy]::Largest.ToString() | Should -Be 'Largest'
+        $camera = [MonoBiomech.Pose.CameraIntrinsics]::new(1500, 1500, 959.5, 539.5, 1920, 1080)
+        $camera.FocalLengthYPixels | Should -Be 1500
+        $camera.Project(0.1, -0.2, 2.0).Item1 | Should -Be (1500 * 0.05 + 959.5) # a C# value tuple: Item1 is X
+        [MonoBiomech.Pose.CameraIntrinsics]::FromFieldOfView(1920, 1080).PrincipalPointYPixels | Should -Be 539.5
+        foreach ($name in 'MonoBiomech.Fitting.BiomechFitResult', 'MonoBiomech.Detection.PersonDetectionResult',
+                          'MonoBiomech.Caching.SessionCacheEntry', 'MonoBiomech.Video.VideoInfo', 'MonoBiomech.Pose.PoseSequence') {
+            $name -as [type] | Should -Not -BeNullOrEmpty -Because "$name is a public type of the module"
+        }
+    }
+
+    It 'lists the contract types as the cmdlets'' output types' {
+        (Get-Command Invoke-BiomechFit).OutputType.Type | Should -Be ([MonoBiomech.Fitting.BiomechFitResult])
+        (Get-Command Invoke-PersonDetection).OutputType.Type | Should -Be ([MonoBiomech.Detection.PersonDetectionResult])
+        (Get-Command Get-MonoBiomechCache).OutputType.Type | Should -Be ([MonoBiomech.Caching.SessionCacheEntry])
+    }
+}
+
 Describe 'Invoke-PersonDetection' {
     It 'finds the subject in the shared walking clip piped from Get-Item' -Skip:(-not $haveSharedClip) {
         $result = Get-Item -LiteralPath $sharedClip | Invoke-PersonDetection -Force
@@ -77,7 +98,7 @@ Describe 'Invoke-BiomechFit and Import-BiomechFit' {
         $null = Get-MonoBiomechCache
         $engine = [AppDomain]::CurrentDomain.GetAssemblies().Where({ $_.GetName().Name -eq 'MonoBiomech.Engine' })[0]
         $anyStatic = [Reflection.BindingFlags]'Public, NonPublic, Static'
-        $bodyModel = $engine.GetType('MonoBiomech.Engine.BodyModel.BodyModel', $true)::LoadMjcf(
+        $bodyModel = $engine.GetType('MonoBiomech.Engine.BodyModels.BodyModel', $true)::LoadMjcf(
             [IO.Path]::Combine((Get-Module MonoBiomech).ModuleBase, 'models', 'monobiomech_body.xml'))
         $synthetic = $engine.GetType('MonoBiomech.Engine.Fitting.SyntheticMotion', $true)
         $walking = [Enum]::Parse($engine.GetType('MonoBiomech.Engine.Fitting.SyntheticMotionKind', $true), 'Walking')
@@ -90,18 +111,57 @@ Describe 'Invoke-BiomechFit and Import-BiomechFit' {
         }
         $video = $generate.Invoke($null, $arguments)
         $keypointsFile = [IO.Path]::Combine($work, 'walk_keypoints.npz')
-        $engine.GetType('MonoBiomech.Engine.Output.KeypointsNpz', $true)::Write($keypointsFile, $video.Keypoints, $null)
+        $engine.GetType('MonoBiomech.Engine.Formats.KeypointsNpz', $true)::Write($keypointsFile, $video.Keypoints, $null)
     }
 
     It 'fits a keypoint file, writes the fitted model and reads it back' {
         $fits = Join-Path -Path $work -ChildPath 'fits'
         $result = Get-Item -LiteralPath $keypointsFile | Invoke-BiomechFit -OutputDirectory $fits -MaxIters 10
         $result | Should -HaveCount 1
+        $result -is [MonoBiomech.Fitting.BiomechFitResult] | Should -BeTrue
         $result.FrameCount | Should -Be 30
         $written = Join-Path -Path $fits -ChildPath 'walk_fitted_model.npz'
         Test-Path -LiteralPath $written | Should -BeTrue
         $imported = Import-BiomechFit -LiteralPath $written
+        $imported -is [MonoBiomech.Fitting.BiomechFitResult] | Should -BeTrue
         $imported.Coordinates | Should -Be $result.Coordinates
+    }
+
+    It 'fits a PoseSequence the script builds, piped or passed to -InputObject' {
+        # The keypoints are the sites of a first fit, put back into a camera built here: 2 m in front, 1500 px focal length.
+        $first = Invoke-BiomechFit -LiteralPath $keypointsFile -MaxIters 10
+        $camera = [MonoBiomech.Pose.CameraIntrinsics]::new(1500, 1500, 959.5, 539.5, 1920, 1080)
+        $frames = $first.FrameCount
+        $sites = $first.SiteNames.Count
+        $r = $first.CameraToWorldRotation
+        $c = $first.CameraPositionMetres
+        $keypoints3d = [double[]]::new($frames * $sites * 3)
+        $keypoints2d = [double[]]::new($frames * $sites * 2)
+        for ($i = 0; $i -lt $frames * $sites; $i++) {
+            $w = $first.SitePositionsMetres[(3 * $i)..(3 * $i + 2)]
+            $d = @(($w[0] - $c[0]), ($w[1] - $c[1]), ($w[2] - $c[2]))
+            # x_camera = R^T (x_world - c), in millimetres
+            $x = 1000 * ($r[0] * $d[0] + $r[3] * $d[1] + $r[6] * $d[2])
+            $y = 1000 * ($r[1] * $d[0] + $r[4] * $d[1] + $r[7] * $d[2])
+            $z = 1000 * ($r[2] * $d[0] + $r[5] * $d[1] + $r[8] * $d[2])
+            $keypoints3d[3 * $i] = $x; $keypoints3d[3 * $i + 1] = $y; $keypoints3d[3 * $i + 2] = $z
+            $pixel = $camera.Project($x, $y, $z)
+            $keypoints2d[2 * $i] = $pixel.Item1; $keypoints2d[2 * $i + 1] = $pixel.Item2
+        }
+        $confidences = [double[]]::new($frames * $sites)
+        [Array]::Fill($confidences, 1.0)
+        $sequence = [MonoBiomech.Pose.PoseSequence]::new('scripted.mp4', $first.SiteNames, $first.TimestampsSeconds,
+            $keypoints3d, $keypoints2d, $confidences, $camera)
+
+        $piped = $sequence | Invoke-BiomechFit -MaxIters 10
+        $passed = Invoke-BiomechFit -InputObject $sequence -MaxIters 10
+        foreach ($fit in $piped, $passed) {
+            $fit -is [MonoBiomech.Fitting.BiomechFitResult] | Should -BeTrue
+            $fit.Source | Should -Be 'scripted.mp4'
+            $fit.FrameCount | Should -Be $frames
+            $fit.Metrics.Mean3dErrorMillimetres | Should -BeLessThan 1
+            $fit.Metrics.Mean2dErrorPixels | Should -BeLessThan 1
+        }
     }
 
     It 'refuses to overwrite a fitted model without -Force' {

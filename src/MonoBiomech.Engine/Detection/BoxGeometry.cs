@@ -1,3 +1,5 @@
+using MonoBiomech.Detection;
+
 namespace MonoBiomech.Engine.Detection;
 
 /// <summary>A detection before it becomes a <see cref="PersonBox"/>: top-left + size in pixels, score, class.</summary>
@@ -8,22 +10,8 @@ internal readonly record struct ScoredBox(float X, float Y, float Width, float H
 
 internal static class BoxGeometry
 {
-    public static float IntersectionOverUnion(float ax, float ay, float aw, float ah, float bx, float by, float bw, float bh)
-    {
-        float areaA = Math.Max(0, aw) * Math.Max(0, ah);
-        float areaB = Math.Max(0, bw) * Math.Max(0, bh);
-        if (areaA <= 0 || areaB <= 0)
-            return 0;
-        float iw = Math.Min(ax + aw, bx + bw) - Math.Max(ax, bx);
-        float ih = Math.Min(ay + ah, by + bh) - Math.Max(ay, by);
-        if (iw <= 0 || ih <= 0)
-            return 0;
-        float intersection = iw * ih;
-        return intersection / (areaA + areaB - intersection);
-    }
-
     public static float IntersectionOverUnion(in ScoredBox a, in ScoredBox b) =>
-        IntersectionOverUnion(a.X, a.Y, a.Width, a.Height, b.X, b.Y, b.Width, b.Height);
+        PersonBox.IntersectionOverUnion(a.X, a.Y, a.Width, a.Height, b.X, b.Y, b.Width, b.Height);
 
     /// <summary>
     /// Greedy hard non-maximum suppression per class: boxes are taken by descending score (ties by input order) and a

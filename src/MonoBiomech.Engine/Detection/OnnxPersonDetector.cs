@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using MonoBiomech.Detection;
 using OpenCvSharp;
 
 namespace MonoBiomech.Engine.Detection;

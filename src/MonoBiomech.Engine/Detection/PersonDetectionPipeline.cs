@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
+using MonoBiomech.Detection;
 using MonoBiomech.Engine.Video;
+using MonoBiomech.Video;
 using OpenCvSharp;
 
 namespace MonoBiomech.Engine.Detection;
@@ -108,7 +111,7 @@ public static class PersonDetectionPipeline
         {
             DetectorKind.Default => new DefaultPersonDetector(settings.DefaultDetectorWorkingSizePixels, settings.ScoreThreshold, settings.NmsIouThreshold, framesPerSecond / settings.DetectionInterval),
             DetectorKind.Onnx => new OnnxPersonDetector(
-                OnnxDetectorModelCache.Get(settings.OnnxModelPath!, settings.EffectiveIntraOpThreads, settings.OnnxGraphOptimization),
+                OnnxDetectorModelCache.Get(settings.OnnxModelPath!, EffectiveIntraOpThreads(settings.IntraOpThreads), ToOnnxRuntime(settings.OnnxGraphOptimization)),
                 settings.ScoreThreshold, settings.NmsIouThreshold),
             _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Detector, "Unknown detector kind."),
         };
@@ -118,7 +121,38 @@ public static class PersonDetectionPipeline
     /// <exception cref="DetectorModelLoadException">Missing or unloadable file.</exception>
     /// <exception cref="UnknownModelLayoutException">No known layout.</exception>
     public static OnnxDetectorLayout InspectOnnxDetector(string modelPath, int intraOpThreads = 0) =>
-        OnnxDetectorModelCache.Get(modelPath, intraOpThreads > 0 ? intraOpThreads : Environment.ProcessorCount, GraphOptimizationLevel.ORT_ENABLE_ALL).Layout;
+        OnnxDetectorModelCache.Get(modelPath, EffectiveIntraOpThreads(intraOpThreads), GraphOptimizationLevel.ORT_ENABLE_ALL).Layout;
+
+    /// <summary>
+    /// A stable string of every setting that changes the result (and the ONNX model file's identity: full path and
+    /// last write time), for result caches. Thread count and graph optimisation change only the speed and are left out.
+    /// </summary>
+    public static string SettingsKey(PersonDetectionSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var c = CultureInfo.InvariantCulture;
+        string model = "";
+        if (settings.Detector == DetectorKind.Onnx && !string.IsNullOrEmpty(settings.OnnxModelPath))
+        {
+            string full = Path.GetFullPath(settings.OnnxModelPath);
+            long ticks = File.Exists(full) ? File.GetLastWriteTimeUtc(full).Ticks : 0;
+            model = string.Create(c, $";model={full}@{ticks}");
+        }
+        string working = settings.Detector == DetectorKind.Default ? string.Create(c, $";work={settings.DefaultDetectorWorkingSizePixels}") : "";
+        return string.Create(c,
+            $"detector={settings.Detector}{model};score={settings.ScoreThreshold:R};nms={settings.NmsIouThreshold:R};interval={settings.DetectionInterval};policy={settings.SubjectPolicy};gap={settings.MaxTrackGapSeconds:R}{working}");
+    }
+
+    private static int EffectiveIntraOpThreads(int intraOpThreads) => intraOpThreads > 0 ? intraOpThreads : Environment.ProcessorCount;
+
+    private static GraphOptimizationLevel ToOnnxRuntime(OnnxGraphOptimizationLevel level) => level switch
+    {
+        OnnxGraphOptimizationLevel.Disabled => GraphOptimizationLevel.ORT_DISABLE_ALL,
+        OnnxGraphOptimizationLevel.Basic => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        OnnxGraphOptimizationLevel.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        OnnxGraphOptimizationLevel.All => GraphOptimizationLevel.ORT_ENABLE_ALL,
+        _ => throw new ArgumentOutOfRangeException(nameof(level), level, "Unknown ONNX graph optimisation level."),
+    };
 
     /// <summary>Releases every cached ONNX detector (call when no detection is running).</summary>
     public static void ClearModelCache() => OnnxDetectorModelCache.Clear();

@@ -1,3 +1,5 @@
+using MonoBiomech.Detection;
+
 namespace MonoBiomech.Engine.Detection;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using MonoBiomech.Detection;
+
 namespace MonoBiomech.Engine.Detection;
 
 /// <summary>Chooses the one subject track of a video and lays its boxes out frame by frame.</summary>

@@ -1,3 +1,4 @@
+using MonoBiomech.Detection;
 using OpenCvSharp;
 using OpenCvSharp.Tracking;
 

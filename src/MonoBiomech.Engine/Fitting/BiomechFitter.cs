@@ -1,12 +1,11 @@
 using System.Diagnostics;
+using MonoBiomech.Engine.BodyModels;
 using MonoBiomech.Engine.Fitting.Goals;
 using MonoBiomech.Engine.Fitting.Solver;
-using MonoBiomech.Engine.Pose;
+using MonoBiomech.Fitting;
 using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Fitting;
-
-using MonoBiomech.Engine.BodyModel;
 
 /// <summary>
 /// Fits the body model to the keypoints of one subject's videos: clean the inputs, undo left/right label swaps, estimate

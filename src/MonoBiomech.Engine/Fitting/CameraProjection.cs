@@ -1,4 +1,4 @@
-using MonoBiomech.Engine.Pose;
+using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Fitting;
 

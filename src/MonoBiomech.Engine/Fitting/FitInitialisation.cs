@@ -1,6 +1,6 @@
 namespace MonoBiomech.Engine.Fitting;
 
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.BodyModels;
 
 /// <summary>
 /// What each keypoint can tell the initialisation, found from where its site sits on the model in the neutral standing

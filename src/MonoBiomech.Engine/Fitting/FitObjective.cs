@@ -2,7 +2,7 @@ using MonoBiomech.Engine.Fitting.Goals;
 
 namespace MonoBiomech.Engine.Fitting;
 
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.BodyModels;
 
 /// <summary>One solver stage: the goals whose sum it minimises, the unknowns it changes, and its iteration cap.</summary>
 internal sealed record FitStage(string Name, IReadOnlyList<FitGoal> Goals, FitUnknowns Unknowns, int MaxIterations)

@@ -1,9 +1,8 @@
-using MonoBiomech.Engine.Pose;
 using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Fitting;
 
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.BodyModels;
 
 /// <summary>
 /// How the keypoints of a sequence attach to the body model (OpenSim's MarkerSet with its IK task weights): for each

@@ -1,6 +1,6 @@
 namespace MonoBiomech.Engine.Fitting;
 
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.BodyModels;
 
 /// <summary>
 /// How far the fitted model is from each keypoint (OpenSim IK's marker errors): per keypoint and overall, weighted by

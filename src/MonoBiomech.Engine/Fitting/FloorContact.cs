@@ -1,6 +1,6 @@
-namespace MonoBiomech.Engine.Fitting;
+using MonoBiomech.Engine.BodyModels;
 
-using MonoBiomech.Engine.BodyModel;
+namespace MonoBiomech.Engine.Fitting;
 
 /// <summary>
 /// Where the model's feet meet the floor. A model with anatomical sites has its heel and toe markers 2–4 cm above the

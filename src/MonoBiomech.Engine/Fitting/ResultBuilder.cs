@@ -1,7 +1,9 @@
-namespace MonoBiomech.Engine.Fitting;
+using MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Fitting;
 
-using MonoBiomech.Engine.BodyModel;
 using MonoBiomech.Engine.Fitting.Solver;
+
+namespace MonoBiomech.Engine.Fitting;
 
 /// <summary>Turns the fitted state of one video into a <see cref="BiomechFitResult"/>.</summary>
 internal static class ResultBuilder

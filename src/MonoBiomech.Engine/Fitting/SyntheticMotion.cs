@@ -1,8 +1,8 @@
-using MonoBiomech.Engine.Pose;
+using MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Fitting;
+using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Fitting;
-
-using MonoBiomech.Engine.BodyModel;
 
 /// <summary>Kinds of synthetic motion for validation and benchmarks.</summary>
 internal enum SyntheticMotionKind { Walking, BandLimitedRandom }

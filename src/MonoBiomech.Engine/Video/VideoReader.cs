@@ -1,3 +1,4 @@
+using MonoBiomech.Video;
 using OpenCvSharp;
 
 namespace MonoBiomech.Engine.Video;

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MonoBiomech.Caching;
 using MonoBiomech.Engine.Caching;
 
 namespace MonoBiomech.Commands;

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MonoBiomech.Engine.Fitting;
-using MonoBiomech.Engine.Output;
+using MonoBiomech.Engine.Formats;
+using MonoBiomech.Fitting;
 
 namespace MonoBiomech.Commands;
 

@@ -1,11 +1,13 @@
 using System.Management.Automation;
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Caching;
+using MonoBiomech.Engine.BodyModels;
 using MonoBiomech.Engine.Caching;
 using MonoBiomech.Engine.Fitting;
-using MonoBiomech.Engine.Output;
-using MonoBiomech.Engine.Pose;
+using MonoBiomech.Engine.Formats;
 using MonoBiomech.Engine.Video;
-using BodyModelDefinition = MonoBiomech.Engine.BodyModel.BodyModel;
+using MonoBiomech.Fitting;
+using MonoBiomech.Pose;
+using MonoBiomech.Video;
 
 namespace MonoBiomech.Commands;
 
@@ -33,7 +35,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
     /// <summary>Frame rate assumed for keypoint files without timestamps when neither -FramesPerSecond nor a video says otherwise.</summary>
     private const double AssumedFramesPerSecond = 30;
 
-    private BodyModelDefinition? _bodyModel;
+    private BodyModel? _bodyModel;
     private BiomechFitSettings _settings = new();
     private string? _outputDirectory;
     private readonly List<PlannedFit> _sameSubject = new();
@@ -161,14 +163,14 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
             Fit(_sameSubject);
     }
 
-    private BodyModelDefinition LoadBodyModel()
+    private BodyModel LoadBodyModel()
     {
         string path = BodyModel is null
             ? System.IO.Path.Combine(Loading.ModuleInitializer.ModuleDirectory, "models", DefaultBodyModelFileName)
             : SessionState.Path.GetUnresolvedProviderPathFromPSPath(BodyModel);
         try
         {
-            return BodyModelDefinition.LoadMjcf(path);
+            return Engine.BodyModels.BodyModel.LoadMjcf(path); // qualified: the -BodyModel parameter hides the type name here
         }
         catch (FileNotFoundException e)
         {
@@ -236,10 +238,10 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
                         (progress, token) => BiomechFitter.Fit(_bodyModel!, sequences, _settings, progress, token),
                         report => DescribeProgress(activityId, activity, report));
                 }
-                catch (ArgumentException e)
+                catch (FitInputException e)
                 {
-                    // The engine checks every video before it solves anything, and its messages name the video.
-                    int rejected = remaining.Count == 1 ? 0 : remaining.FindIndex(p => e.Message.Contains($"'{p.Sequence.Source}'", StringComparison.Ordinal));
+                    // The engine checks every video before it solves anything and says which one it rejects.
+                    int rejected = remaining.FindIndex(p => p.Sequence.Source == e.VideoSource);
                     object target = rejected >= 0 ? remaining[rejected].Sequence.Source : sequences.Select(s => s.Source).ToArray();
                     WriteError(new ErrorRecord(e, "FitFailed", ErrorCategory.InvalidData, target));
                     if (rejected < 0)

@@ -1,8 +1,9 @@
 using System.Management.Automation;
+using MonoBiomech.Caching;
+using MonoBiomech.Detection;
 using MonoBiomech.Engine.Caching;
 using MonoBiomech.Engine.Detection;
 using MonoBiomech.Engine.Video;
-using EngineSubjectPolicy = MonoBiomech.Engine.Detection.SubjectPolicy;
 
 namespace MonoBiomech.Commands;
 
@@ -47,8 +48,8 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
 
     /// <summary>How the subject is chosen among the people: LongestTracked, Largest or MostMoving.</summary>
     [Parameter]
-    [ValidateSet(nameof(EngineSubjectPolicy.LongestTracked), nameof(EngineSubjectPolicy.Largest), nameof(EngineSubjectPolicy.MostMoving))]
-    public string SubjectPolicy { get; set; } = nameof(EngineSubjectPolicy.LongestTracked);
+    [ValidateSet(nameof(Detection.SubjectPolicy.LongestTracked), nameof(Detection.SubjectPolicy.Largest), nameof(Detection.SubjectPolicy.MostMoving))]
+    public string SubjectPolicy { get; set; } = nameof(Detection.SubjectPolicy.LongestTracked);
 
     /// <summary>ONNX Runtime threads; 0 uses one per logical processor.</summary>
     [Parameter]
@@ -86,7 +87,7 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
             Detector = ModelPath is not null && !bound.ContainsKey(nameof(Detector))
                 ? DetectorKind.Onnx
                 : Enum.Parse<DetectorKind>(Detector, ignoreCase: true),
-            SubjectPolicy = Enum.Parse<EngineSubjectPolicy>(SubjectPolicy, ignoreCase: true),
+            SubjectPolicy = Enum.Parse<Detection.SubjectPolicy>(SubjectPolicy, ignoreCase: true),
             IntraOpThreads = ThreadCount,
         };
         if (bound.ContainsKey(nameof(ScoreThreshold)))
@@ -178,7 +179,7 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
         try
         {
             return File.Exists(videoPath)
-                ? new SessionCacheKey(VideoFileIdentity.Of(videoPath), CacheStage, _settings.CacheKey)
+                ? new SessionCacheKey(VideoFileIdentity.Of(videoPath), CacheStage, PersonDetectionPipeline.SettingsKey(_settings))
                 : null;
         }
         catch (IOException)

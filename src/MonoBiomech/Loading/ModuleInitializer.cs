@@ -5,9 +5,10 @@ using System.Runtime.Loader;
 namespace MonoBiomech.Commands.Loading;
 
 /// <summary>
-/// Runs when PowerShell imports or removes the module. It bridges the one assembly the cmdlets reference,
+/// Runs when PowerShell imports or removes the module. It bridges the one isolated assembly the cmdlets reference,
 /// MonoBiomech.Engine, from the default load context to the module's own <see cref="ModuleLoadContext"/>;
-/// everything the engine needs then resolves inside that context.
+/// everything the engine needs then resolves inside that context, except the contract (MonoBiomech.Contracts), which
+/// PowerShell has already loaded into the default context from the manifest's RequiredAssemblies.
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {

@@ -9,9 +9,13 @@ namespace MonoBiomech.Commands.Loading;
 /// System.Numerics.Tensors) load from <c>Dependencies/</c>, so another module's copy in the default context cannot
 /// replace ours; native libraries load by full path from <c>Dependencies/runtimes/&lt;rid&gt;/native/</c>, which also
 /// avoids a stray system-wide onnxruntime and OpenCvSharp's search-path attribute that ignores the module folder.
+/// The contract (MonoBiomech.Contracts) is never loaded here: it comes from the default context, where PowerShell loaded
+/// it from the module root (RequiredAssemblies), so the engine, the cmdlets and scripts see one type identity.
 /// </summary>
 internal sealed class ModuleLoadContext : AssemblyLoadContext
 {
+    private const string ContractsAssemblyName = "MonoBiomech.Contracts";
+
     private readonly string _dependencyDirectory;
     private readonly string _nativeDirectory;
 
@@ -24,6 +28,9 @@ internal sealed class ModuleLoadContext : AssemblyLoadContext
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
+        // null: resolved by the default context. The contract is shared, even if a copy lies in Dependencies/.
+        if (string.Equals(assemblyName.Name, ContractsAssemblyName, StringComparison.Ordinal))
+            return null;
         // Anything not shipped in Dependencies/ (the framework itself) comes from the default context.
         string candidate = Path.Combine(_dependencyDirectory, assemblyName.Name + ".dll");
         return File.Exists(candidate) ? LoadFromAssemblyPath(candidate) : null;

@@ -1,3 +1,4 @@
+using MonoBiomech.Caching;
 using MonoBiomech.Engine.Caching;
 
 namespace MonoBiomech.Engine.Tests.Caching;

@@ -1,3 +1,4 @@
+using MonoBiomech.Detection;
 using MonoBiomech.Engine.Detection;
 using MonoBiomech.Engine.Tests.TestSupport;
 using OpenCvSharp;
@@ -146,6 +147,21 @@ public sealed class OnnxDetectorTests : IDisposable
         File.WriteAllText(garbage, "this is not protobuf");
         var e2 = Assert.Throws<DetectorModelLoadException>(() => PersonDetectionPipeline.InspectOnnxDetector(garbage, 1));
         Assert.Contains("garbage.onnx", e2.Message);
+    }
+
+    [Fact]
+    public void Every_graph_optimisation_level_loads_the_model_and_finds_the_same_box()
+    {
+        string model = WriteYoloV8(64, (32, 32, 10, 20, 0, 0.9f, 0, 0));
+        using var frame = new Mat(64, 64, MatType.CV_8UC3, Scalar.All(90));
+        foreach (OnnxGraphOptimizationLevel level in Enum.GetValues<OnnxGraphOptimizationLevel>())
+        {
+            var settings = new PersonDetectionSettings { Detector = DetectorKind.Onnx, OnnxModelPath = model, IntraOpThreads = 1, OnnxGraphOptimization = level };
+            using var detector = PersonDetectionPipeline.CreateDetector(settings);
+            AssertBox(Assert.Single(detector.Detect(frame)), 27, 22, 10, 20, 0.9f);
+        }
+        var undefined = new PersonDetectionSettings { Detector = DetectorKind.Onnx, OnnxModelPath = model, OnnxGraphOptimization = (OnnxGraphOptimizationLevel)42 };
+        Assert.Throws<ArgumentOutOfRangeException>(() => PersonDetectionPipeline.CreateDetector(undefined));
     }
 
     [Fact]

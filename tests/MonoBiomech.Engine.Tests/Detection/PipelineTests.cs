@@ -1,3 +1,4 @@
+using MonoBiomech.Detection;
 using MonoBiomech.Engine.Detection;
 using MonoBiomech.Engine.Tests.TestSupport;
 using MonoBiomech.Engine.Video;
@@ -111,10 +112,12 @@ public sealed class PipelineTests : IDisposable
             baseline with { SubjectPolicy = SubjectPolicy.Largest }, baseline with { MaxTrackGapSeconds = 2 },
             baseline with { DefaultDetectorWorkingSizePixels = 320 }, baseline with { Detector = DetectorKind.Onnx, OnnxModelPath = "m.onnx" },
         };
-        var keys = variants.Select(v => v.CacheKey).Append(baseline.CacheKey).ToList();
+        var keys = variants.Select(PersonDetectionPipeline.SettingsKey).Append(PersonDetectionPipeline.SettingsKey(baseline)).ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());
-        Assert.Equal(baseline.CacheKey, new PersonDetectionSettings().CacheKey);
-        Assert.Equal(baseline.CacheKey, (baseline with { IntraOpThreads = 7 }).CacheKey); // threads do not change results
+        Assert.Equal(PersonDetectionPipeline.SettingsKey(baseline), PersonDetectionPipeline.SettingsKey(new PersonDetectionSettings()));
+        // threads and graph optimisation change the speed only
+        Assert.Equal(PersonDetectionPipeline.SettingsKey(baseline), PersonDetectionPipeline.SettingsKey(baseline with { IntraOpThreads = 7 }));
+        Assert.Equal(PersonDetectionPipeline.SettingsKey(baseline), PersonDetectionPipeline.SettingsKey(baseline with { OnnxGraphOptimization = OnnxGraphOptimizationLevel.Basic }));
     }
 
     /// <summary>IProgress that calls back on the reporting thread (Progress&lt;T&gt; posts to the thread pool).</summary>

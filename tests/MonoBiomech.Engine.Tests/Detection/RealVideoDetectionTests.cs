@@ -1,3 +1,4 @@
+using MonoBiomech.Detection;
 using MonoBiomech.Engine.Detection;
 using MonoBiomech.Tests;
 

@@ -1,3 +1,4 @@
+using MonoBiomech.Detection;
 using MonoBiomech.Engine.Detection;
 
 namespace MonoBiomech.Engine.Tests.Detection;

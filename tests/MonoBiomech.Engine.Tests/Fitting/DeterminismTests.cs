@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 using MonoBiomech.Engine.Fitting;
 
 namespace MonoBiomech.Engine.Tests.Fitting;

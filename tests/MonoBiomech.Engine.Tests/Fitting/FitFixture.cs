@@ -1,10 +1,10 @@
+using MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Fitting;
 using MonoBiomech.Engine.Fitting;
-using MonoBiomech.Engine.Pose;
 using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
 
-using BodyModel = MonoBiomech.Engine.BodyModel.BodyModel;
 
 /// <summary>A prepared and initialised fit of one sequence, for tests that look inside the solver.</summary>
 internal sealed class FitFixture : IDisposable

@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using MonoBiomech.Engine.BodyModels;
 using MonoBiomech.Engine.Fitting;
-using MonoBiomech.Engine.Tests.BodyModel;
+using MonoBiomech.Engine.Tests.BodyModels;
+using MonoBiomech.Fitting;
 using MonoBiomech.Tests;
 using Xunit.Sdk;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
-
-using MonoBiomech.Engine.BodyModel;
 
 /// <summary>
 /// The body models the fitting tests run on and the coordinate sets the acceptance criteria name. "own" is the product's

@@ -1,5 +1,6 @@
 using MonoBiomech.Engine.Fitting;
-using MonoBiomech.Engine.Pose;
+using MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Fitting;
 using MonoBiomech.Pose;
 using Xunit.Abstractions;
 

@@ -1,5 +1,6 @@
 using MonoBiomech.Engine.Fitting;
 using MonoBiomech.Engine.Fitting.Solver;
+using MonoBiomech.Fitting;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
 

@@ -1,5 +1,5 @@
 using MonoBiomech.Engine.Fitting;
-using MonoBiomech.Engine.Pose;
+using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
 

@@ -3,7 +3,7 @@ using MonoBiomech.Engine.Fitting;
 using MonoBiomech.Engine.Fitting.Goals;
 using MonoBiomech.Engine.Fitting.Solver;
 
-using CoordinateDefinition = MonoBiomech.Engine.BodyModel.CoordinateDefinition;
+using CoordinateDefinition = MonoBiomech.Engine.BodyModels.CoordinateDefinition;
 
 namespace MonoBiomech.Engine.Tests.Fitting;
 

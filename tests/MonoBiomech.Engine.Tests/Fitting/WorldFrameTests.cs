@@ -1,4 +1,5 @@
 using MonoBiomech.Engine.Fitting;
+using MonoBiomech.Fitting;
 using Xunit.Abstractions;
 
 namespace MonoBiomech.Engine.Tests.Fitting;

@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace MonoBiomech.Engine.Tests.Pose;
 
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.BodyModels;
 
 /// <summary>
 /// BlazePose-33 on our model, checked for anatomical sense at the neutral pose with the engine's forward kinematics

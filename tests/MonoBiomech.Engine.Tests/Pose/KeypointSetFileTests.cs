@@ -8,7 +8,7 @@ using Xunit.Sdk;
 namespace MonoBiomech.Engine.Tests.Pose;
 
 // The only engine namespace these tests use (body model loading and forward kinematics).
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.BodyModels;
 
 /// <summary>The keypoint-set files shipped in models/keypointsets/ and the body models they name.</summary>
 internal static class ShippedKeypointSets

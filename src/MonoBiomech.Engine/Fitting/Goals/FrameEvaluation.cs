@@ -1,6 +1,6 @@
 namespace MonoBiomech.Engine.Fitting.Goals;
 
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.BodyModels;
 
 /// <summary>Which unknowns a solver stage changes (τ, the per-frame keypoint offsets, are always free).</summary>
 [Flags]

@@ -1,6 +1,6 @@
 namespace MonoBiomech.Engine.Fitting.Goals;
 
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.BodyModels;
 
 /// <summary>
 /// A Gaussian prior on each coordinate's acceleration (a Whittaker smoother on the per-frame coordinates): ½·Σ (q̈/σ)²,

@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 using MonoBiomech.Engine.Fitting.Goals;
 
 namespace MonoBiomech.Engine.Fitting.Solver;

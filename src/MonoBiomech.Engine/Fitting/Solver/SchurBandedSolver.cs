@@ -2,7 +2,7 @@ using MonoBiomech.Engine.Fitting.Goals;
 
 namespace MonoBiomech.Engine.Fitting.Solver;
 
-using MonoBiomech.Engine.BodyModel;
+using MonoBiomech.Engine.BodyModels;
 
 /// <summary>A solver step for every unknown of a subject (the LM step before projection onto the joint limits).</summary>
 internal sealed class FitStep

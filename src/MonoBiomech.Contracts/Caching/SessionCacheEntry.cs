@@ -1,0 +1,22 @@
+namespace MonoBiomech.Caching;
+
+/// <summary>One cached result with its key parts and when it was stored.</summary>
+public sealed class SessionCacheEntry
+{
+    internal SessionCacheEntry(SessionCacheKey key, object value, long approximateSizeBytes, DateTimeOffset createdUtc)
+    {
+        Key = key;
+        Value = value;
+        ApproximateSizeBytes = approximateSizeBytes;
+        CreatedUtc = createdUtc;
+    }
+
+    public SessionCacheKey Key { get; }
+    public string VideoPath => Key.Video.FullPath;
+    public string Stage => Key.Stage;
+    public string SettingsKey => Key.SettingsKey;
+    public object Value { get; }
+    /// <summary>The storing caller's estimate of the value's managed size, in bytes.</summary>
+    public long ApproximateSizeBytes { get; }
+    public DateTimeOffset CreatedUtc { get; }
+}

@@ -1,0 +1,63 @@
+namespace MonoBiomech.Pose;
+
+/// <summary>
+/// The 3D keypoints of one subject over one video: what pose estimation produces and the biomechanical fit consumes.
+/// Arrays are frame-major: index [frame * JointCount + joint] (times 3 or 2 for the coordinates).
+/// </summary>
+public sealed class PoseSequence
+{
+    public PoseSequence(string source, IReadOnlyList<string> jointNames, double[] timestampsSeconds,
+        double[] keypoints3dMillimetres, double[] keypoints2dPixels, double[] confidences, CameraIntrinsics camera)
+    {
+        int frames = timestampsSeconds.Length, joints = jointNames.Count;
+        if (keypoints3dMillimetres.Length != frames * joints * 3)
+            throw new ArgumentException($"Expected {frames}x{joints}x3 3D keypoints, got {keypoints3dMillimetres.Length} values.", nameof(keypoints3dMillimetres));
+        if (keypoints2dPixels.Length != frames * joints * 2)
+            throw new ArgumentException($"Expected {frames}x{joints}x2 2D keypoints, got {keypoints2dPixels.Length} values.", nameof(keypoints2dPixels));
+        if (confidences.Length != frames * joints)
+            throw new ArgumentException($"Expected {frames}x{joints} confidences, got {confidences.Length} values.", nameof(confidences));
+        Source = source;
+        JointNames = jointNames;
+        TimestampsSeconds = timestampsSeconds;
+        Keypoints3dMillimetres = keypoints3dMillimetres;
+        Keypoints2dPixels = keypoints2dPixels;
+        Confidences = confidences;
+        Camera = camera;
+    }
+
+    /// <summary>The video (or keypoint file) the sequence came from; names the outputs.</summary>
+    public string Source { get; }
+
+    /// <summary>Keypoint names, e.g. the 87 names of the <c>bml_movi_87</c> skeleton.</summary>
+    public IReadOnlyList<string> JointNames { get; }
+
+    public int FrameCount => TimestampsSeconds.Length;
+    public int JointCount => JointNames.Count;
+
+    /// <summary>Time of each frame in seconds from the start of the video.</summary>
+    public double[] TimestampsSeconds { get; }
+
+    /// <summary>[frame, joint, xyz] in millimetres, camera frame (x right, y down, z forward).</summary>
+    public double[] Keypoints3dMillimetres { get; }
+
+    /// <summary>[frame, joint, xy] in pixels of the original video frame.</summary>
+    public double[] Keypoints2dPixels { get; }
+
+    /// <summary>[frame, joint] in 0..1; 0 means no information (no person found, keypoint not seen).</summary>
+    public double[] Confidences { get; }
+
+    /// <summary>
+    /// The keypoint set the names belong to (e.g. <c>bml_movi_87</c>, <c>blazepose_33</c>): where the points sit on a
+    /// body model, their mirror pairs and weights. Null: found by the names where a known set has exactly these.
+    /// </summary>
+    public string? KeypointSetName { get; init; }
+
+    /// <summary>
+    /// True when the 3D keypoints are relative to the body (e.g. hip-centred, as BlazePose's world landmarks) in the
+    /// camera's axes, with no absolute depth; false when they are absolute camera-frame positions (MeTRAbs).
+    /// </summary>
+    public bool Keypoints3dAreRootRelative { get; init; }
+
+    /// <summary>The camera both the 3D and 2D keypoints refer to.</summary>
+    public CameraIntrinsics Camera { get; }
+}

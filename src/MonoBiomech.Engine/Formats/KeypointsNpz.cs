@@ -1,0 +1,145 @@
+using MonoBiomech.Pose;
+
+namespace MonoBiomech.Engine.Formats;
+
+/// <summary>
+/// Upstream's <c>&lt;video&gt;_keypoints.npz</c>: <c>keypoints3d</c> [T,J,3] mm camera frame, <c>keypoints2d</c> [T,J,2] px,
+/// <c>confs</c> [T,J], <c>boxes</c> [T,5] (LTWH + score). Upstream stores no names, times or camera; we add
+/// <c>joint_names</c>, <c>timestamps</c> and <c>camera</c> = [fx, fy, cx, cy, width, height] and read them when present.
+/// </summary>
+public static class KeypointsNpz
+{
+    /// <summary>What upstream appends to a video's base name: <c>walk.mp4</c> gives <c>walk_keypoints.npz</c>.</summary>
+    public const string FileSuffix = "_keypoints.npz";
+
+    /// <summary>The name a video's output files share: "walk" for walk_keypoints.npz, walk.mp4 or walk.npz.</summary>
+    public static string BaseName(string path)
+    {
+        string fileName = Path.GetFileName(path);
+        return fileName.EndsWith(FileSuffix, StringComparison.OrdinalIgnoreCase)
+            ? fileName[..^FileSuffix.Length]
+            : Path.GetFileNameWithoutExtension(fileName);
+    }
+
+    /// <summary>The <c>bml_movi_87</c> keypoint order MeTRAbs and upstream use.</summary>
+    public static IReadOnlyList<string> BmlMovi87JointNames { get; } = new[]
+    {
+        "backneck", "upperback", "clavicle", "sternum", "umbilicus", "lfronthead", "lbackhead", "lback", "lshom", "lupperarm",
+        "lelbm", "lforearm", "lwrithumbside", "lwripinkieside", "lfin", "lasis", "lpsis", "lfrontthigh", "lthigh", "lknem",
+        "lankm", "LHeel", "lfifthmetatarsal", "LBigToe", "lcheek", "lbreast", "lelbinner", "lwaist", "lthumb", "lfrontinnerthigh",
+        "linnerknee", "lshin", "lfirstmetatarsal", "lfourthtoe", "lscapula", "lbum", "rfronthead", "rbackhead", "rback", "rshom",
+        "rupperarm", "relbm", "rforearm", "rwrithumbside", "rwripinkieside", "rfin", "rasis", "rpsis", "rfrontthigh", "rthigh",
+        "rknem", "rankm", "RHeel", "rfifthmetatarsal", "RBigToe", "rcheek", "rbreast", "relbinner", "rwaist", "rthumb",
+        "rfrontinnerthigh", "rinnerknee", "rshin", "rfirstmetatarsal", "rfourthtoe", "rscapula", "rbum", "Head", "mhip", "CHip",
+        "Neck", "LAnkle", "LElbow", "LHip", "LHand", "LKnee", "LShoulder", "LWrist", "LFoot", "RAnkle",
+        "RElbow", "RHip", "RHand", "RKnee", "RShoulder", "RWrist", "RFoot",
+    };
+
+    /// <summary>
+    /// Reads a keypoint file. Frames whose keypoints are all zero (upstream's "no detection" fill) and non-finite values
+    /// get confidence 0, whatever <c>confs</c> says; a file without <c>confs</c> gets 1 elsewhere.
+    /// </summary>
+    /// <param name="camera">Intrinsics to use when the file stores none (upstream files never do).</param>
+    /// <param name="framesPerSecond">Frame rate for the timestamps when the file stores none.</param>
+    public static PoseSequence Read(string path, CameraIntrinsics? camera = null, double framesPerSecond = 30)
+    {
+        IReadOnlyDictionary<string, NpyArray> arrays = NpzArchive.Read(path);
+        NpyArray k3 = arrays.Require(path, "keypoints3d"), k2 = arrays.Require(path, "keypoints2d");
+        if (k3.Shape.Length != 3 || k3.Shape[2] != 3) throw new NpyFormatException(path, "keypoints3d must have shape (T, J, 3).");
+        int frames = k3.Shape[0], joints = k3.Shape[1];
+        if (!k2.Shape.SequenceEqual(new[] { frames, joints, 2 })) throw new NpyFormatException(path, $"keypoints2d must have shape ({frames}, {joints}, 2).");
+        double[] keypoints3d = (double[])k3.RequireNumbers(path, "keypoints3d").Clone();
+        double[] keypoints2d = (double[])k2.RequireNumbers(path, "keypoints2d").Clone();
+
+        double[] confidences;
+        if (arrays.TryGetValue("confs", out NpyArray? confs))
+        {
+            if (confs.ElementCount != (long)frames * joints) throw new NpyFormatException(path, $"confs must have {frames}x{joints} values.");
+            confidences = (double[])confs.RequireNumbers(path, "confs").Clone();
+        }
+        else
+        {
+            confidences = Enumerable.Repeat(1.0, frames * joints).ToArray();
+        }
+
+        for (int t = 0; t < frames; t++)
+        {
+            bool allZero = true;
+            for (int i = t * joints * 3; i < (t + 1) * joints * 3; i++) allZero &= keypoints3d[i] == 0;
+            for (int j = 0; j < joints; j++)
+            {
+                int p = t * joints + j;
+                bool finite = true;
+                for (int a = 0; a < 3; a++) finite &= double.IsFinite(keypoints3d[3 * p + a]);
+                for (int a = 0; a < 2; a++) finite &= double.IsFinite(keypoints2d[2 * p + a]);
+                if (allZero || !finite || !double.IsFinite(confidences[p]))
+                {
+                    confidences[p] = 0;
+                    for (int a = 0; a < 3; a++) keypoints3d[3 * p + a] = 0;
+                    for (int a = 0; a < 2; a++) keypoints2d[2 * p + a] = 0;
+                }
+                else
+                {
+                    confidences[p] = Math.Clamp(confidences[p], 0, 1);
+                }
+            }
+        }
+
+        IReadOnlyList<string> names;
+        if (arrays.TryGetValue("joint_names", out NpyArray? nameArray))
+        {
+            names = nameArray.Strings ?? throw new NpyFormatException(path, "joint_names must be strings.");
+            if (names.Count != joints) throw new NpyFormatException(path, $"joint_names has {names.Count} names for {joints} joints.");
+        }
+        else if (joints == BmlMovi87JointNames.Count)
+        {
+            names = BmlMovi87JointNames;
+        }
+        else
+        {
+            throw new NpyFormatException(path, $"has {joints} joints but no joint_names (only bml_movi_87 files may omit them).");
+        }
+
+        double[] timestamps;
+        if (arrays.TryGetValue("timestamps", out NpyArray? times))
+        {
+            if (times.ElementCount != frames) throw new NpyFormatException(path, $"timestamps must have {frames} values.");
+            timestamps = (double[])times.RequireNumbers(path, "timestamps").Clone();
+        }
+        else
+        {
+            if (!(framesPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(framesPerSecond));
+            timestamps = Enumerable.Range(0, frames).Select(t => t / framesPerSecond).ToArray();
+        }
+
+        if (arrays.TryGetValue("camera", out NpyArray? cameraArray))
+        {
+            double[] c = cameraArray.RequireNumbers(path, "camera");
+            if (c.Length != 6) throw new NpyFormatException(path, "camera must hold [fx, fy, cx, cy, width, height].");
+            camera = new CameraIntrinsics(c[0], c[1], c[2], c[3], (int)c[4], (int)c[5]);
+        }
+        if (camera is null)
+            throw new NpyFormatException(path, "stores no camera intrinsics; pass the video's camera (e.g. CameraIntrinsics.FromFieldOfView).");
+
+        return new PoseSequence(path, names, timestamps, keypoints3d, keypoints2d, confidences, camera);
+    }
+
+    /// <summary>Writes a keypoint file upstream can read, plus our joint names, timestamps and camera.</summary>
+    /// <param name="boxes">Optional [T,5] LTWH + score; zeros when absent.</param>
+    public static void Write(string path, PoseSequence sequence, double[]? boxes = null)
+    {
+        int frames = sequence.FrameCount, joints = sequence.JointCount;
+        if (boxes is not null && boxes.Length != frames * 5) throw new ArgumentException($"Expected {frames}x5 boxes.", nameof(boxes));
+        CameraIntrinsics c = sequence.Camera;
+        NpzArchive.Write(path, new Dictionary<string, NpyArray>
+        {
+            ["boxes"] = NpyArray.FromNumbers(boxes ?? new double[frames * 5], new[] { frames, 5 }),
+            ["keypoints2d"] = NpyArray.FromNumbers(sequence.Keypoints2dPixels, new[] { frames, joints, 2 }),
+            ["keypoints3d"] = NpyArray.FromNumbers(sequence.Keypoints3dMillimetres, new[] { frames, joints, 3 }),
+            ["confs"] = NpyArray.FromNumbers(sequence.Confidences, new[] { frames, joints }),
+            ["joint_names"] = NpyArray.FromStrings(sequence.JointNames),
+            ["timestamps"] = NpyArray.FromNumbers(sequence.TimestampsSeconds, new[] { frames }),
+            ["camera"] = NpyArray.FromNumbers(new[] { c.FocalLengthXPixels, c.FocalLengthYPixels, c.PrincipalPointXPixels, c.PrincipalPointYPixels, c.ImageWidthPixels, (double)c.ImageHeightPixels }, new[] { 6 }),
+        });
+    }
+}
