@@ -68,8 +68,8 @@ internal static class FitBenchmark
                 BiomechFitResult result = BiomechFitter.Fit(model, new[] { video.Keypoints }, new BiomechFitSettings(), null, CancellationToken.None)[0];
                 var e = SyntheticErrors.Compare(model, video, result);
                 Console.WriteLine($"{kind} {label}: {result.Metrics.Iterations} it, {clock.Elapsed.TotalSeconds:F2} s, joints 6.. RMSE {e.RmseDegrees(model, Enumerable.Range(6, model.CoordinateCount - 6)):F3} deg, " +
-                    $"site {e.MeanSiteErrorMillimetres:F2} mm, max scale error {100 * e.MaxScaleFactorError:F2} %, β {string.Join(" ", result.BodyScales.Select(b => b.ToString("F3")))} vs {string.Join(" ", scales.Select(b => b.ToString("F3")))}");
-                Console.WriteLine("   " + string.Join(" ", Enumerable.Range(0, model.CoordinateCount).Select(d => $"{model.Coordinates[d].Name}={(model.Coordinates[d].Kind == CoordinateKind.Slide ? 1000 * e.CoordinateRmse[d] : e.CoordinateRmse[d] * 180 / Math.PI):F2}")));
+                    $"site {e.MeanSiteErrorMillimetres:F2} mm, max scale error {100 * e.MaxScaleFactorError:F2} %, β {string.Join(" ", result.ScaleIncrements.Select(b => b.ToString("F3")))} vs {string.Join(" ", scales.Select(b => b.ToString("F3")))}");
+                Console.WriteLine("   " + string.Join(" ", Enumerable.Range(0, model.CoordinateCount).Select(d => $"{model.Coordinates[d].Name}={(model.Coordinates[d].Kind == CoordinateKind.Translation ? 1000 * e.CoordinateRmse[d] : e.CoordinateRmse[d] * 180 / Math.PI):F2}")));
             }
     }
 

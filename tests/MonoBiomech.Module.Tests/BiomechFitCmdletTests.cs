@@ -10,12 +10,15 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
 
     private static T Value<T>(PSObject result, string property) => (T)result.Properties[property].Value;
 
+    /// <summary>A numeric array property of a result (the contract exposes read-only lists).</summary>
+    private static double[] Numbers(PSObject result, string property) => ((IEnumerable<double>)result.Properties[property].Value).ToArray();
+
     private static PSObject Metrics(PSObject result) => PSObject.AsPSObject(result.Properties["Metrics"].Value);
 
     private static double RmseDegrees(PSObject result, SyntheticClip clip, string coordinate)
     {
         int n = clip.CoordinateNames.Length, d = Array.IndexOf(clip.CoordinateNames, coordinate);
-        double[] fitted = Value<double[]>(result, "Coordinates");
+        double[] fitted = Numbers(result, "CoordinateValues");
         int frames = fitted.Length / n;
         double sum = 0;
         for (int t = 0; t < frames; t++)
@@ -98,8 +101,8 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         var imported = Assert.Single(host.Run("param($f) Import-BiomechFit -Path $f", new Dictionary<string, object?> { ["f"] = written }));
         Assert.Equal(ResultType, imported.BaseObject.GetType().FullName);
         Assert.Equal(written, Value<string>(imported, "Source"));
-        foreach (string property in new[] { "TimestampsSeconds", "Coordinates", "CoordinateVelocities", "SitePositionsMetres", "BodyPositionsMetres", "BodyScales", "SiteOffsetsMetres", "CameraToWorldRotation" })
-            Assert.Equal(Value<double[]>(fitted, property), Value<double[]>(imported, property));
+        foreach (string property in new[] { "TimestampsSeconds", "CoordinateValues", "CoordinateVelocities", "SitePositionsMetres", "BodyPositionsMetres", "ScaleIncrements", "SiteOffsetsMetres", "CameraToWorldRotation" })
+            Assert.Equal(Numbers(fitted, property), Numbers(imported, property));
         foreach (string property in new[] { "CoordinateNames", "SiteNames", "BodyNames", "ScaleGroupNames" })
             Assert.Equal(Value<IReadOnlyList<string>>(fitted, property), Value<IReadOnlyList<string>>(imported, property));
         Assert.Equal(Metrics(fitted).Properties["Iterations"].Value, Metrics(imported).Properties["Iterations"].Value);
@@ -116,8 +119,8 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         Assert.Equal("keep me", File.ReadAllText(written));
 
         var forced = Assert.Single(host.Run("param($p, $o) Invoke-BiomechFit -LiteralPath $p -OutputDirectory $o -MaxIters 5 -Force", arguments));
-        Assert.Equal(Value<double[]>(forced, "Coordinates"), Value<double[]>(Assert.Single(host.Run("param($f) Import-BiomechFit -LiteralPath $f",
-            new Dictionary<string, object?> { ["f"] = written })), "Coordinates"));
+        Assert.Equal(Numbers(forced, "CoordinateValues"), Numbers(Assert.Single(host.Run("param($f) Import-BiomechFit -LiteralPath $f",
+            new Dictionary<string, object?> { ["f"] = written })), "CoordinateValues"));
     }
 
     [Fact]
@@ -131,12 +134,12 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
 
         var separate = host.Run("param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 10", paths);
         Assert.Equal(2, separate.Count);
-        Assert.NotEqual(Value<double[]>(separate[0], "BodyScales"), Value<double[]>(separate[1], "BodyScales"));
+        Assert.NotEqual(Numbers(separate[0], "ScaleIncrements"), Numbers(separate[1], "ScaleIncrements"));
 
         var shared = host.Run("param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 10 -SameSubject", paths);
         Assert.Equal(new[] { first, second }, shared.Select(r => Value<string>(r, "Source")));
-        Assert.Equal(Value<double[]>(shared[0], "BodyScales"), Value<double[]>(shared[1], "BodyScales"));
-        Assert.Equal(Value<double[]>(shared[0], "SiteOffsetsMetres"), Value<double[]>(shared[1], "SiteOffsetsMetres"));
+        Assert.Equal(Numbers(shared[0], "ScaleIncrements"), Numbers(shared[1], "ScaleIncrements"));
+        Assert.Equal(Numbers(shared[0], "SiteOffsetsMetres"), Numbers(shared[1], "SiteOffsetsMetres"));
 
         // a video the engine rejects is reported and the subject is fitted from the others
         string tooShort = fixtures.WriteWalkingClip("subject", "short", frames: 2, seed: 23).KeypointsPath;
@@ -145,7 +148,7 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         {
             Assert.Equal(new[] { ("FitFailed," + FitCommand, ErrorCategory.InvalidData, tooShort) }, Errors(ps));
             Assert.Equal(new[] { first, second }, withRejected.Select(r => Value<string>(r, "Source")));
-            Assert.Equal(Value<double[]>(withRejected[0], "BodyScales"), Value<double[]>(withRejected[1], "BodyScales"));
+            Assert.Equal(Numbers(withRejected[0], "ScaleIncrements"), Numbers(withRejected[1], "ScaleIncrements"));
         }
     }
 

@@ -124,7 +124,7 @@ Describe 'Invoke-BiomechFit and Import-BiomechFit' {
         Test-Path -LiteralPath $written | Should -BeTrue
         $imported = Import-BiomechFit -LiteralPath $written
         $imported -is [MonoBiomech.Fitting.BiomechFitResult] | Should -BeTrue
-        $imported.Coordinates | Should -Be $result.Coordinates
+        $imported.CoordinateValues | Should -Be $result.CoordinateValues
     }
 
     It 'fits a PoseSequence the script builds, piped or passed to -InputObject' {
@@ -162,6 +162,21 @@ Describe 'Invoke-BiomechFit and Import-BiomechFit' {
             $fit.Metrics.Mean3dErrorMillimetres | Should -BeLessThan 1
             $fit.Metrics.Mean2dErrorPixels | Should -BeLessThan 1
         }
+
+        # One joint by name, in degrees, without index arithmetic; the kinds and units say how to read each series.
+        $knee = $passed.Coordinate('knee_angle_r', [MonoBiomech.Fitting.AngleUnit]::Degrees)
+        $knee.Count | Should -Be $frames
+        $radians = $passed.Coordinate('knee_angle_r')
+        $knee[3] | Should -BeGreaterThan (180 / [math]::PI * $radians[3] - 1e-9)
+        $knee[3] | Should -BeLessThan (180 / [math]::PI * $radians[3] + 1e-9)
+        ($passed.Coordinates | Where-Object Name -EQ 'pelvis_tx').Kind | Should -Be ([MonoBiomech.Fitting.CoordinateKind]::Translation)
+        ($passed.Coordinates | Where-Object Name -EQ 'knee_angle_r').Unit | Should -Be 'rad'
+        $passed.Metrics.ExitReason -is [MonoBiomech.Fitting.FitExitReason] | Should -BeTrue
+        $passed.KeypointResiduals.Count | Should -Be $sequence.JointCount
+        { $passed.Coordinate('no_such_joint') } | Should -Throw -ExpectedMessage "*no coordinate 'no_such_joint'*"
+        # Read-only: a script cannot change a (possibly cached) result's arrays.
+        { $passed.CoordinateValues[0] = 1 } | Should -Throw
+        "$passed" | Should -BeLike 'scripted.mp4: * frames, *'
     }
 
     It 'refuses to overwrite a fitted model without -Force' {

@@ -1,13 +1,15 @@
+using MonoBiomech.Pose;
+
 namespace MonoBiomech.Fitting;
 
-/// <summary>Settings of <see cref="BiomechFitter"/>. Defaults follow upstream's loss (biomech-fit.md §4.2) where it has one.</summary>
+/// <summary>Settings of the biomechanical fit. Defaults follow upstream's loss where it has one.</summary>
 public sealed record BiomechFitSettings
 {
     /// <summary>Cap on Levenberg-Marquardt iterations of the final robust solve (the initialisation stages use a share of it).</summary>
     public int MaxIterations { get; init; } = 100;
 
-    /// <summary>Stop when an accepted step lowers the cost by less than this fraction.</summary>
-    public double Tolerance { get; init; } = 1e-6;
+    /// <summary>Converged when an accepted step lowers the cost by less than this fraction of it (dimensionless).</summary>
+    public double RelativeCostTolerance { get; init; } = 1e-6;
 
     /// <summary>Huber threshold of the 3D keypoint term, on the norm of the error in centimetres (upstream: 10).</summary>
     public double Huber3dCentimetres { get; init; } = 10;
@@ -28,13 +30,15 @@ public sealed record BiomechFitSettings
     public bool ShareBodyScales { get; init; } = true;
 
     /// <summary>
-    /// Standard deviation of the Gaussian prior on coordinate accelerations, in rad/s² (m/s² × 10 for the pelvis slides),
-    /// for keypoints with 1 cm noise; the fit scales the prior by the noise it estimates from each video (clean keypoints
-    /// are hardly smoothed, noisy ones more). Smaller is smoother. 50 was chosen on synthetic walking and band-limited
-    /// motion (0.3–2.5 Hz) with 20 mm / 3 px noise, 5 % outliers and 3 % missing frames (fit benchmark, sweep mode):
-    /// 40 smooths fast motion too much, 90–120 passes more noise.
+    /// Standard deviation of the Gaussian prior on joint-angle accelerations, rad/s², for keypoints with 1 cm noise; the
+    /// fit scales the prior by the noise it estimates from each video (clean keypoints are hardly smoothed, noisy ones
+    /// more). Smaller is smoother. Chosen on walking, running, jumping and sit-to-stand seen through a virtual phone with
+    /// monocular errors (the accuracy benchmark): see the fit's documentation for the figures.
     /// </summary>
-    public double AccelerationSigma { get; init; } = 50;
+    public double RotationAccelerationSigmaRadiansPerSecondSquared { get; init; } = 50;
+
+    /// <summary>Standard deviation of the prior on the root translation's acceleration, m/s², for keypoints with 1 cm noise.</summary>
+    public double TranslationAccelerationSigmaMetresPerSecondSquared { get; init; } = 5;
 
     /// <summary>Standard deviation of the prior on each body-scale increment β (weak: 0.1 = ±10 %).</summary>
     public double BodyScaleSigma { get; init; } = 0.1;
@@ -46,62 +50,177 @@ public sealed record BiomechFitSettings
     public int MaxDegreeOfParallelism { get; init; }
 }
 
-/// <summary>Progress of a fit: the LM iteration within a stage and the current total cost.</summary>
+/// <summary>Progress of a fit: the iteration within a stage and the current total cost.</summary>
+/// <param name="Cost">The stage's total cost (data terms normalised by each video's summed keypoint weights, plus priors).</param>
 public sealed record FitProgress(int Iteration, int MaxIterations, double Cost, string Stage);
 
+/// <summary>Why the solver stopped (as MathNet's ExitCondition).</summary>
+public enum FitExitReason
+{
+    /// <summary>An accepted step lowered the cost by less than the relative tolerance: a minimum.</summary>
+    Converged,
+    /// <summary>The iteration cap was reached while the cost was still falling.</summary>
+    IterationLimit,
+    /// <summary>No step lowered the cost, even with the largest damping tried: stuck, not converged.</summary>
+    NoFurtherProgress,
+    /// <summary>Stopped by the caller.</summary>
+    Cancelled,
+}
+
+/// <summary>What a fitted coordinate is: a rotation (radians inside, degrees on request) or a translation (metres).</summary>
+public enum CoordinateKind
+{
+    Rotation,
+    Translation,
+}
+
+/// <summary>The unit a rotation's series is returned in.</summary>
+public enum AngleUnit
+{
+    Radians,
+    Degrees,
+}
+
+/// <summary>One model coordinate of a fit, in the model's order (OpenSim's coordinate names).</summary>
+public sealed record FitCoordinate(string Name, CoordinateKind Kind)
+{
+    /// <summary>The unit of <see cref="BiomechFitResult.CoordinateValues"/> for this coordinate: "rad" or "m".</summary>
+    public string Unit => Kind == CoordinateKind.Rotation ? "rad" : "m";
+
+    public override string ToString() => $"{Name} ({Unit})";
+}
+
+/// <summary>How far the fitted model is from one keypoint over the video (OpenSim IK's marker errors).</summary>
+/// <param name="Mean3dErrorMillimetres">Weighted mean 3D distance after the frame's common offset; NaN when never observed in 3D.</param>
+/// <param name="Mean2dErrorPixels">Weighted mean reprojection error; NaN when never observed in 2D.</param>
+public sealed record KeypointResidual(string Keypoint, double Mean3dErrorMillimetres, double Mean2dErrorPixels)
+{
+    public override string ToString() => FormattableString.Invariant($"{Keypoint}: {Mean3dErrorMillimetres:F1} mm, {Mean2dErrorPixels:F1} px");
+}
+
 /// <summary>Summary figures of one fitted video.</summary>
-/// <param name="Iterations">LM iterations of all stages.</param>
-/// <param name="FinalCost">Total robust cost of the final solve (all videos of the subject).</param>
-/// <param name="Mean3dErrorMillimetres">Confidence-weighted mean distance between model sites and 3D keypoints, after removing the per-frame translation.</param>
-/// <param name="Mean2dErrorPixels">Confidence-weighted mean reprojection error.</param>
-public sealed record FitMetrics(int Iterations, double FinalCost, double Mean3dErrorMillimetres, double Mean2dErrorPixels, TimeSpan Elapsed, bool Converged);
+/// <param name="Iterations">Iterations of the final (robust) stage.</param>
+/// <param name="PoseStageIterations">Iterations of the first stage (pose from the 3D shape).</param>
+/// <param name="FinalCost">The final stage's total cost for all videos of the subject (see <see cref="FitProgress.Cost"/>).</param>
+/// <param name="Mean3dErrorMillimetres">Weighted mean distance between model sites and 3D keypoints, after each frame's common offset.</param>
+/// <param name="Mean2dErrorPixels">Weighted mean reprojection error.</param>
+/// <param name="Elapsed">Time of the subject's whole fit.</param>
+/// <param name="ExitReason">Why the final stage stopped.</param>
+public sealed record FitMetrics(int Iterations, int PoseStageIterations, double FinalCost, double Mean3dErrorMillimetres, double Mean2dErrorPixels,
+    TimeSpan Elapsed, FitExitReason ExitReason)
+{
+    public bool Converged => ExitReason == FitExitReason.Converged;
+
+    public override string ToString() =>
+        FormattableString.Invariant($"{ExitReason} after {Iterations} iterations, 3D {Mean3dErrorMillimetres:F1} mm, 2D {Mean2dErrorPixels:F1} px, {Elapsed.TotalSeconds:F2} s");
+}
 
 /// <summary>
 /// The fitted model of one video. World frame: z up (gravity-aligned, estimated from the keypoints), x along the camera's
-/// x axis projected on the floor, origin on the floor (where the feet stand: the 5th percentile over frames of the lowest foot site less its height above the sole in the model's neutral pose) straight below the camera
-/// centre; metres and radians. x_world = <see cref="CameraToWorldRotation"/>·x_camera + <see cref="CameraPositionMetres"/>.
-/// Unlike upstream (whose "world" is the camera frame), pelvis angles here are anatomical: an upright subject has list ≈ 0.
+/// x axis projected on the floor, origin on the floor straight below the camera centre; metres and radians.
+/// x_world = <see cref="CameraToWorldRotation"/>·x_camera + <see cref="CameraPositionMetres"/>. Unlike upstream (whose
+/// "world" is the camera frame), pelvis angles are anatomical: an upright subject has list ≈ 0. Every array is read-only,
+/// so a result handed out by the session cache cannot be changed under it.
 /// </summary>
 public sealed class BiomechFitResult
 {
+    private IReadOnlyDictionary<string, int>? coordinateIndex;
+
+    /// <summary>The video (or keypoint file) fitted.</summary>
     public required string Source { get; init; }
-    public required double[] TimestampsSeconds { get; init; }
-    public required IReadOnlyList<string> CoordinateNames { get; init; }
 
-    /// <summary>[frame, coordinate]: slides in metres, hinges in radians, model order.</summary>
-    public required double[] Coordinates { get; init; }
+    /// <summary>[frame] seconds from the start of the video.</summary>
+    public required IReadOnlyList<double> TimestampsSeconds { get; init; }
 
-    /// <summary>[frame, coordinate] time derivative of <see cref="Coordinates"/> (m/s, rad/s).</summary>
-    public required double[] CoordinateVelocities { get; init; }
+    /// <summary>The model's coordinates, in model order: name, kind, unit.</summary>
+    public required IReadOnlyList<FitCoordinate> Coordinates { get; init; }
+
+    /// <summary>[frame, coordinate] values, model order: rotations in radians, translations in metres. See <see cref="Coordinate"/>.</summary>
+    public required IReadOnlyList<double> CoordinateValues { get; init; }
+
+    /// <summary>[frame, coordinate] time derivative of <see cref="CoordinateValues"/> (rad/s, m/s).</summary>
+    public required IReadOnlyList<double> CoordinateVelocities { get; init; }
 
     public required IReadOnlyList<string> SiteNames { get; init; }
 
     /// <summary>[frame, site, xyz] in metres, world frame, site order of <see cref="SiteNames"/>.</summary>
-    public required double[] SitePositionsMetres { get; init; }
+    public required IReadOnlyList<double> SitePositionsMetres { get; init; }
 
     public required IReadOnlyList<string> BodyNames { get; init; }
 
     /// <summary>[frame, body, xyz] body origins (joint centres) in metres, world frame; body 0 is the world.</summary>
-    public required double[] BodyPositionsMetres { get; init; }
+    public required IReadOnlyList<double> BodyPositionsMetres { get; init; }
 
     public required IReadOnlyList<string> ScaleGroupNames { get; init; }
 
-    /// <summary>β per scale group; body factor = 1 + Σ of its groups' β.</summary>
-    public required double[] BodyScales { get; init; }
+    /// <summary>[scale group] β: a body's scale factor is 1 + Σ β of its groups.</summary>
+    public required IReadOnlyList<double> ScaleIncrements { get; init; }
 
-    /// <summary>[site, xyz] body-local site offsets in metres (not in upstream's npz).</summary>
-    public required double[] SiteOffsetsMetres { get; init; }
+    /// <summary>[site, xyz] body-local offsets of the fitted sites from the model's, metres (not in upstream's npz).</summary>
+    public required IReadOnlyList<double> SiteOffsetsMetres { get; init; }
 
     /// <summary>Row-major 3x3 R with x_world = R · x_camera (camera: x right, y down, z forward).</summary>
-    public required double[] CameraToWorldRotation { get; init; }
+    public required IReadOnlyList<double> CameraToWorldRotation { get; init; }
 
     /// <summary>The camera centre in the world frame, metres: (0, 0, camera height above the floor).</summary>
-    public double[] CameraPositionMetres { get; init; } = new double[3];
+    public required IReadOnlyList<double> CameraPositionMetres { get; init; }
 
-    public required FitMetrics Metrics { get; init; }
+    /// <summary>The camera the keypoints were fitted with; null for a file that does not store it (upstream's).</summary>
+    public CameraIntrinsics? Camera { get; init; }
+
+    /// <summary>The body model's name (MJCF model attribute) and file; null where a file does not say.</summary>
+    public string? BodyModelName { get; init; }
+
+    public string? BodyModelPath { get; init; }
+
+    /// <summary>The keypoint set fitted (e.g. bml_movi_87); null when unknown.</summary>
+    public string? KeypointSetName { get; init; }
+
+    /// <summary>The settings the fit ran with; null for an imported file.</summary>
+    public BiomechFitSettings? Settings { get; init; }
+
+    /// <summary>Summary figures; null for a file that does not store them (upstream's).</summary>
+    public FitMetrics? Metrics { get; init; }
+
+    /// <summary>Per keypoint of the input: how far the fitted model is from it. Empty for an imported file.</summary>
+    public IReadOnlyList<KeypointResidual> KeypointResiduals { get; init; } = Array.Empty<KeypointResidual>();
 
     /// <summary>Frames whose left/right keypoint labels were found swapped and corrected before the fit.</summary>
     public int SwappedFrames { get; init; }
 
-    public int FrameCount => TimestampsSeconds.Length;
+    public int FrameCount => TimestampsSeconds.Count;
+
+    public IReadOnlyList<string> CoordinateNames => Coordinates.Select(c => c.Name).ToArray();
+
+    /// <summary>The per-frame series of one coordinate; rotations in <paramref name="unit"/>, translations in metres.</summary>
+    /// <exception cref="ArgumentException">The model has no coordinate of that name.</exception>
+    public double[] Coordinate(string name, AngleUnit unit = AngleUnit.Radians) => Series(CoordinateValues, name, unit);
+
+    /// <summary>The per-frame velocity of one coordinate; rotations in <paramref name="unit"/>/s, translations in m/s.</summary>
+    public double[] CoordinateVelocity(string name, AngleUnit unit = AngleUnit.Radians) => Series(CoordinateVelocities, name, unit);
+
+    /// <summary>The index of a coordinate in <see cref="Coordinates"/>, or −1.</summary>
+    public int IndexOfCoordinate(string name)
+    {
+        coordinateIndex ??= Coordinates.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+        return coordinateIndex.TryGetValue(name, out int index) ? index : -1;
+    }
+
+    public override string ToString()
+    {
+        string name = Source.Replace('\\', '/').Split('/')[^1];
+        return Metrics is null ? $"{name}: {FrameCount} frames" : $"{name}: {FrameCount} frames, {Metrics}";
+    }
+
+    private double[] Series(IReadOnlyList<double> values, string name, AngleUnit unit)
+    {
+        int index = IndexOfCoordinate(name);
+        if (index < 0)
+            throw new ArgumentException($"The fit of '{Source}' has no coordinate '{name}'; it has: {string.Join(", ", CoordinateNames)}.", nameof(name));
+        int n = Coordinates.Count;
+        double factor = unit == AngleUnit.Degrees && Coordinates[index].Kind == CoordinateKind.Rotation ? 180 / Math.PI : 1;
+        var series = new double[FrameCount];
+        for (int t = 0; t < series.Length; t++) series[t] = values[t * n + index] * factor;
+        return series;
+    }
 }

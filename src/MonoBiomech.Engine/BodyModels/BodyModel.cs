@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.BodyModels;
@@ -70,7 +71,7 @@ public sealed class BodyModel
         for (int k = nq - 1; k >= 0; k--)
         {
             CoordinateDefinition c = coordinates[k];
-            CoordinateIsSlide[k] = c.Kind == CoordinateKind.Slide;
+            CoordinateIsSlide[k] = c.Kind == CoordinateKind.Translation;
             SetVector(CoordinateAxis, k, c.AxisInBody);
             BodyFirstCoordinate[c.BodyIndex] = k;
             BodyCoordinateCount[c.BodyIndex]++;

@@ -1,11 +1,6 @@
-namespace MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Fitting;
 
-/// <summary>How a coordinate moves its body: a rotation about, or a translation along, <see cref="CoordinateDefinition.AxisInBody"/>.</summary>
-public enum CoordinateKind
-{
-    Hinge,
-    Slide,
-}
+namespace MonoBiomech.Engine.BodyModels;
 
 /// <summary>
 /// A rigid segment. Its frame sits at <see cref="PositionInParentMetres"/> in the parent's frame (before scaling), rotated by
@@ -19,7 +14,7 @@ public sealed record BodyDefinition(
     Vector3D PositionInParentMetres,
     QuaternionD OrientationInParent);
 
-/// <summary>One scalar degree of freedom (an MJCF hinge or slide joint). Its index is its qpos index.</summary>
+/// <summary>One scalar degree of freedom (an MJCF hinge joint: a rotation; a slide joint: a translation). Its index is its qpos index.</summary>
 /// <param name="AxisInBody">Unit axis in the body frame, as the body is after the body's earlier coordinates have acted.</param>
 /// <param name="LowerLimit">Radians for hinges, metres for slides; meaningful only when <see cref="IsLimited"/>.</param>
 public sealed record CoordinateDefinition(

@@ -14,21 +14,21 @@ public static class Kinematics
 {
     /// <summary>Evaluates body poses and site positions.</summary>
     /// <param name="coordinates">qpos, <see cref="BodyModel.CoordinateCount"/> values (radians, metres).</param>
-    /// <param name="scaleParameters">β, <see cref="BodyModel.ScaleGroupCount"/> values; empty = all zero.</param>
+    /// <param name="scaleIncrements">β, <see cref="BodyModel.ScaleGroupCount"/> values; empty = all zero.</param>
     /// <param name="siteOffsetsMetres">Δ, SiteCount*3 values in each site's body frame, added after scaling; empty = all zero.</param>
-    public static void Forward(BodyModel model, ReadOnlySpan<double> coordinates, ReadOnlySpan<double> scaleParameters,
+    public static void Forward(BodyModel model, ReadOnlySpan<double> coordinates, ReadOnlySpan<double> scaleIncrements,
         ReadOnlySpan<double> siteOffsetsMetres, KinematicsWorkspace workspace)
     {
         CheckWorkspace(model, workspace);
         if (coordinates.Length != model.CoordinateCount)
             throw new ArgumentException($"Expected {model.CoordinateCount} coordinates, got {coordinates.Length}.", nameof(coordinates));
-        if (scaleParameters.Length != model.ScaleGroupCount && !scaleParameters.IsEmpty)
-            throw new ArgumentException($"Expected {model.ScaleGroupCount} scale parameters (or none), got {scaleParameters.Length}.", nameof(scaleParameters));
+        if (scaleIncrements.Length != model.ScaleGroupCount && !scaleIncrements.IsEmpty)
+            throw new ArgumentException($"Expected {model.ScaleGroupCount} scale parameters (or none), got {scaleIncrements.Length}.", nameof(scaleIncrements));
         if (siteOffsetsMetres.Length != model.SiteCount * 3 && !siteOffsetsMetres.IsEmpty)
             throw new ArgumentException($"Expected {model.SiteCount * 3} site offsets (or none), got {siteOffsetsMetres.Length}.", nameof(siteOffsetsMetres));
 
         int bodyCount = model.BodyCount;
-        double[] scale = workspace.BodyScales;
+        double[] scale = workspace.BodyScaleFactors;
         double[] pos = workspace.BodyPositionsMetres;
         double[] rot = workspace.BodyRotations;
         double[] axesWorld = workspace.CoordinateAxesWorld;
@@ -38,8 +38,8 @@ public static class Kinematics
         for (int b = 0; b < bodyCount; b++)
         {
             double s = 1;
-            if (!scaleParameters.IsEmpty)
-                for (int i = groupStart[b]; i < groupStart[b + 1]; i++) s += scaleParameters[groups[i]];
+            if (!scaleIncrements.IsEmpty)
+                for (int i = groupStart[b]; i < groupStart[b + 1]; i++) s += scaleIncrements[groups[i]];
             scale[b] = s;
         }
 

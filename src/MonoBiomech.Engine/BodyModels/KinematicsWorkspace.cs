@@ -13,7 +13,7 @@ public sealed class KinematicsWorkspace
         Model = model;
         BodyPositionsMetres = new double[model.BodyCount * 3];
         BodyRotations = new double[model.BodyCount * 9];
-        BodyScales = new double[model.BodyCount];
+        BodyScaleFactors = new double[model.BodyCount];
         SitePositionsMetres = new double[model.SiteCount * 3];
         CoordinateAxesWorld = new double[model.CoordinateCount * 3];
         CoordinateAnchorsMetres = new double[model.CoordinateCount * 3];
@@ -29,7 +29,7 @@ public sealed class KinematicsWorkspace
     public double[] BodyRotations { get; }
 
     /// <summary>[body]: s_b = 1 + Σ_g M_bg β_g of the last evaluation (world: 1).</summary>
-    public double[] BodyScales { get; }
+    public double[] BodyScaleFactors { get; }
 
     /// <summary>[site*3 + xyz]: site positions (MuJoCo site_xpos), in model site order.</summary>
     public double[] SitePositionsMetres { get; }

@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
@@ -219,8 +220,8 @@ internal static class MjcfReader
             string type = Attribute(element, "joint", className, "type") ?? "hinge";
             CoordinateKind kind = type switch
             {
-                "hinge" => CoordinateKind.Hinge,
-                "slide" => CoordinateKind.Slide,
+                "hinge" => CoordinateKind.Rotation,
+                "slide" => CoordinateKind.Translation,
                 "free" or "ball" => throw Error(element, $"joint '{name}' has type=\"{type}\"; only hinge and slide joints are supported."),
                 _ => throw Error(element, $"joint '{name}' has the unknown type \"{type}\"."),
             };
@@ -241,7 +242,7 @@ internal static class MjcfReader
             if (range is not null)
             {
                 ExpectCount(element, "range", range, 2);
-                (lower, upper) = kind == CoordinateKind.Hinge ? (Angle(range[0]), Angle(range[1])) : (range[0], range[1]);
+                (lower, upper) = kind == CoordinateKind.Rotation ? (Angle(range[0]), Angle(range[1])) : (range[0], range[1]);
             }
             string limitedText = Attribute(element, "joint", className, "limited") ?? "auto";
             bool limited = limitedText == "auto"

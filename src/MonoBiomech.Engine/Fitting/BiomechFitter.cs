@@ -70,7 +70,7 @@ public static class BiomechFitter
         };
         using var objective = new FitObjective(model, problems, parallel);
         var solver = new SchurBandedSolver(model, problems, parallel);
-        var lm = new LevenbergMarquardt(objective, solver, new LevenbergMarquardtOptions(settings.Tolerance));
+        var lm = new LevenbergMarquardt(objective, solver, new LevenbergMarquardtOptions(settings.RelativeCostTolerance));
 
         FitStage[] stages = CreateStages(model, problems, settings);
         var outcomes = new List<FitStageOutcome>();
@@ -82,7 +82,7 @@ public static class BiomechFitter
         }
         clock.Stop();
 
-        return problems.Select((p, v) => ResultBuilder.Build(model, p, state, v, outcomes, clock.Elapsed)).ToArray();
+        return problems.Select((p, v) => ResultBuilder.Build(model, p, state, v, outcomes, settings, clock.Elapsed)).ToArray();
     }
 
     /// <summary>
@@ -112,7 +112,7 @@ public static class BiomechFitter
     {
         var shape = new Keypoint3dShapeGoal(settings.Huber3dCentimetres / CentimetresPerMetre);
         var offsetPrior = new KeypointOffsetPriorGoal();
-        var motion = new MotionPriorGoal(model, settings.AccelerationSigma, settings.AccelerationSigma * SlideAccelerationSigmaRatio);
+        var motion = new MotionPriorGoal(model, settings.RotationAccelerationSigmaRadiansPerSecondSquared, settings.TranslationAccelerationSigmaMetresPerSecondSquared);
         var goals = new List<FitGoal>
         {
             shape, new ReprojectionGoal(settings.Weight2d, settings.Huber2dPixels), offsetPrior, motion,
@@ -133,9 +133,6 @@ public static class BiomechFitter
     }
 
     private const double CentimetresPerMetre = 100;
-
-    /// <summary>The slides' acceleration σ (m/s²) as a fraction of the hinges' (rad/s²): a 0.1 m lever.</summary>
-    private const double SlideAccelerationSigmaRatio = 0.1;
 
     /// <summary>
     /// The body model with the keypoint sets of the sequences placed on it (each sequence's named set, or the set whose
@@ -166,7 +163,7 @@ public static class BiomechFitter
         if (binding.MatchedCount < MinimumMatchedKeypoints)
             throw new FitInputException(sequence.Source, FitInputProblem.TooFewMatchingKeypoints,
                 $"'{sequence.Source}': {binding.MatchedCount} keypoints match points of body model '{model.Name}'; the fit needs at least {MinimumMatchedKeypoints}.");
-        var observations = new KeypointObservations(sequence, binding);
+        var observations = new KeypointObservations(sequence, binding, set?.Name);
         KeypointCleaning.Clean(observations);
         if (settings.CorrectLeftRightSwaps) observations.SwappedFrames = KeypointCleaning.UndoLeftRightSwaps(observations);
         double noise = KeypointCleaning.EstimateNoiseVariance(observations);

@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 namespace MonoBiomech.Engine.Fitting;
 
 using MonoBiomech.Engine.BodyModels;
@@ -198,7 +199,7 @@ internal static class FitInitialisation
 
         // The heading coordinate: the root hinge whose axis is most vertical at the neutral pose.
         Kinematics.Forward(model, q, ReadOnlySpan<double>.Empty, ReadOnlySpan<double>.Empty, ws);
-        int heading = rootCoordinates.Where(d => model.Coordinates[d].Kind == CoordinateKind.Hinge)
+        int heading = rootCoordinates.Where(d => model.Coordinates[d].Kind == CoordinateKind.Rotation)
             .OrderByDescending(d => Math.Abs(ws.CoordinateAxesWorld[d * 3 + 2])).DefaultIfEmpty(-1).First();
 
         var targets = new double[core.Length * 3];
@@ -260,7 +261,7 @@ internal static class FitInitialisation
     {
         int n = model.CoordinateCount, stride = problem.KeypointCount;
         var ws = new KinematicsWorkspace(model);
-        int[] slides = KeypointRoles.RootCoordinates(model).Where(d => model.Coordinates[d].Kind == CoordinateKind.Slide).ToArray();
+        int[] slides = KeypointRoles.RootCoordinates(model).Where(d => model.Coordinates[d].Kind == CoordinateKind.Translation).ToArray();
         if (slides.Length == 0) return;
         bool[] placed = new bool[problem.FrameCount];
         var camera = problem.Camera;
@@ -341,7 +342,7 @@ internal static class FitInitialisation
                     total += weights[i];
                 }
                 foreach (int d in coordinates)
-                    if (model.Coordinates[d].Kind == CoordinateKind.Slide)
+                    if (model.Coordinates[d].Kind == CoordinateKind.Translation)
                         for (int a = 0; a < 3; a++) q[d] += ws.CoordinateAxesWorld[d * 3 + a] * shift[a] / total;
                 Kinematics.Forward(model, q, ReadOnlySpan<double>.Empty, ReadOnlySpan<double>.Empty, ws);
             }

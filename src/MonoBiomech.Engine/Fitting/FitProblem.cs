@@ -52,9 +52,11 @@ internal sealed record KeypointBinding(int[] SiteOfKeypoint, int[] MirrorOfKeypo
 /// </summary>
 internal sealed class KeypointObservations
 {
-    public KeypointObservations(PoseSequence sequence, KeypointBinding binding)
+    public KeypointObservations(PoseSequence sequence, KeypointBinding binding, string? keypointSetName)
     {
         Source = sequence.Source;
+        KeypointNames = sequence.JointNames.ToArray();
+        KeypointSetName = keypointSetName;
         Binding = binding;
         FrameCount = sequence.FrameCount;
         KeypointCount = sequence.JointCount;
@@ -77,6 +79,8 @@ internal sealed class KeypointObservations
     public const double MillimetresPerMetre = 1000;
 
     public string Source { get; }
+    public IReadOnlyList<string> KeypointNames { get; }
+    public string? KeypointSetName { get; }
     public KeypointBinding Binding { get; }
     public int FrameCount { get; }
     public int KeypointCount { get; }
@@ -111,6 +115,8 @@ internal sealed class VideoFitProblem
     public VideoFitProblem(KeypointObservations observations, double[] worldToCamera, double noiseVarianceSquareMetres)
     {
         Source = observations.Source;
+        KeypointNames = observations.KeypointNames;
+        KeypointSetName = observations.KeypointSetName;
         Binding = observations.Binding;
         FrameCount = observations.FrameCount;
         KeypointCount = observations.KeypointCount;
@@ -131,6 +137,13 @@ internal sealed class VideoFitProblem
     }
 
     public string Source { get; }
+
+    /// <summary>[keypoint] the input's keypoint names.</summary>
+    public IReadOnlyList<string> KeypointNames { get; }
+
+    /// <summary>The keypoint set the names belong to, null when none is known.</summary>
+    public string? KeypointSetName { get; }
+
     public KeypointBinding Binding { get; }
     public int FrameCount { get; }
     public int KeypointCount { get; }

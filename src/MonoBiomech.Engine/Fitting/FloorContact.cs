@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 using MonoBiomech.Engine.BodyModels;
 
 namespace MonoBiomech.Engine.Fitting;
@@ -55,7 +56,7 @@ internal static class FloorContact
                 if (!double.IsNaN(clearances[s])) floors[t] = Math.Min(floors[t], ws.SitePositionsMetres[s * 3 + 2] - clearances[s]);
         }
         // The root slide along world z (its axis does not depend on the pose of the last frame evaluated).
-        int vertical = Enumerable.Range(0, n).FirstOrDefault(d => model.Coordinates[d].Kind == CoordinateKind.Slide
+        int vertical = Enumerable.Range(0, n).FirstOrDefault(d => model.Coordinates[d].Kind == CoordinateKind.Translation
             && model.Coordinates[d].BodyIndex == model.Coordinates[0].BodyIndex && Math.Abs(ws.CoordinateAxesWorld[d * 3 + 2]) > 0.999, -1);
         if (vertical < 0) return double.NaN;
         Array.Sort(floors);

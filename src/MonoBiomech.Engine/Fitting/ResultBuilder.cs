@@ -9,7 +9,7 @@ namespace MonoBiomech.Engine.Fitting;
 internal static class ResultBuilder
 {
     public static BiomechFitResult Build(BodyModel model, VideoFitProblem problem, SubjectFitState subject, int videoIndex,
-        IReadOnlyList<FitStageOutcome> stages, TimeSpan elapsed)
+        IReadOnlyList<FitStageOutcome> stages, BiomechFitSettings settings, TimeSpan elapsed)
     {
         VideoFitState video = subject.Videos[videoIndex];
         int n = model.CoordinateCount, frames = video.FrameCount, bodies = model.BodyCount;
@@ -41,21 +41,28 @@ internal static class ResultBuilder
         return new BiomechFitResult
         {
             Source = problem.Source,
-            TimestampsSeconds = problem.TimestampsSeconds.ToArray(),
-            CoordinateNames = model.Coordinates.Select(c => c.Name).ToArray(),
-            Coordinates = coordinates,
-            CoordinateVelocities = Velocities(coordinates, problem.TimestampsSeconds, n),
+            TimestampsSeconds = Array.AsReadOnly(problem.TimestampsSeconds.ToArray()),
+            Coordinates = model.Coordinates.Select(c => new FitCoordinate(c.Name, c.Kind)).ToArray(),
+            CoordinateValues = Array.AsReadOnly(coordinates),
+            CoordinateVelocities = Array.AsReadOnly(Velocities(coordinates, problem.TimestampsSeconds, n)),
             SiteNames = siteOrder.Select(s => model.Sites[s].Name).ToArray(),
-            SitePositionsMetres = sitePositions,
+            SitePositionsMetres = Array.AsReadOnly(sitePositions),
             BodyNames = model.Bodies.Select(b => b.Name).ToArray(),
-            BodyPositionsMetres = bodyPositions,
+            BodyPositionsMetres = Array.AsReadOnly(bodyPositions),
             ScaleGroupNames = model.ScaleGroups.Select(g => g.Name).ToArray(),
-            BodyScales = (double[])scales.Clone(),
-            SiteOffsetsMetres = offsets,
-            CameraToWorldRotation = new[] { r[0], r[3], r[6], r[1], r[4], r[7], r[2], r[5], r[8] },
-            CameraPositionMetres = new[] { 0, 0, cameraHeight },
-            Metrics = new FitMetrics(stages.Sum(s => s.Iterations), last.FinalCost, residuals.Mean3dErrorMillimetres, residuals.Mean2dErrorPixels, elapsed,
-                last.ExitReason == FitExitReason.Converged),
+            ScaleIncrements = Array.AsReadOnly(scales.ToArray()),
+            SiteOffsetsMetres = Array.AsReadOnly(offsets),
+            CameraToWorldRotation = Array.AsReadOnly(new[] { r[0], r[3], r[6], r[1], r[4], r[7], r[2], r[5], r[8] }),
+            CameraPositionMetres = Array.AsReadOnly(new[] { 0, 0, cameraHeight }),
+            Camera = problem.Camera,
+            BodyModelName = model.Name,
+            BodyModelPath = model.SourcePath,
+            KeypointSetName = problem.KeypointSetName,
+            Settings = settings,
+            Metrics = new FitMetrics(last.Iterations, stages[0].Iterations, last.FinalCost, residuals.Mean3dErrorMillimetres, residuals.Mean2dErrorPixels,
+                elapsed, last.ExitReason),
+            KeypointResiduals = problem.KeypointNames.Select((name, k) =>
+                new KeypointResidual(name, residuals.Keypoint3dErrorMillimetres[k], residuals.Keypoint2dErrorPixels[k])).ToArray(),
             SwappedFrames = problem.SwappedFrames,
         };
     }

@@ -182,7 +182,7 @@ internal static class SyntheticMotion
             }
             else
             {
-                amplitude = c.Kind == CoordinateKind.Slide ? 0.5 : 0.3;
+                amplitude = c.Kind == CoordinateKind.Translation ? 0.5 : 0.3;
                 centre = 0;
             }
             var terms = Enumerable.Range(0, 3).Select(_ => (A: random.NextDouble(), F: 0.3 + 2.2 * random.NextDouble(), P: 2 * Math.PI * random.NextDouble())).ToArray();
@@ -228,10 +228,10 @@ internal sealed record SyntheticErrors(double[] CoordinateRmse, double MeanSiteE
         for (int d = 0; d < n; d++)
         {
             double sum = 0;
-            for (int t = 0; t < frames; t++) sum += Math.Pow(fit.Coordinates[t * n + d] - truth.TrueCoordinates[t * n + d], 2);
+            for (int t = 0; t < frames; t++) sum += Math.Pow(fit.CoordinateValues[t * n + d] - truth.TrueCoordinates[t * n + d], 2);
             rmse[d] = Math.Sqrt(sum / frames);
         }
-        double[] rw = fit.CameraToWorldRotation;
+        IReadOnlyList<double> rw = fit.CameraToWorldRotation;
         int sites = fit.SiteNames.Count;
         double siteSum = 0; int siteCount = 0;
         int[] truthIndex = fit.SiteNames.Select(name => truth.Keypoints.JointNames.ToList().IndexOf(name)).ToArray();
@@ -241,7 +241,7 @@ internal sealed record SyntheticErrors(double[] CoordinateRmse, double MeanSiteE
                 int j = truthIndex[s];
                 if (j < 0) continue;
                 int o = (t * sites + s) * 3;
-                double[] c0 = fit.CameraPositionMetres;
+                IReadOnlyList<double> c0 = fit.CameraPositionMetres;
                 double wx = fit.SitePositionsMetres[o] - c0[0], wy = fit.SitePositionsMetres[o + 1] - c0[1], wz = fit.SitePositionsMetres[o + 2] - c0[2];
                 // x_camera = R_wcᵀ·(x_world − camera)
                 double cx = rw[0] * wx + rw[3] * wy + rw[6] * wz, cy = rw[1] * wx + rw[4] * wy + rw[7] * wz, cz = rw[2] * wx + rw[5] * wy + rw[8] * wz;
@@ -254,7 +254,7 @@ internal sealed record SyntheticErrors(double[] CoordinateRmse, double MeanSiteE
         {
             double fitted = 1, expected = 1;
             for (int g = 0; g < model.ScaleGroupCount; g++)
-                if (model.ScaleGroups[g].BodyIndices.Contains(b)) { fitted += fit.BodyScales[g]; expected += truth.TrueScales[g]; }
+                if (model.ScaleGroups[g].BodyIndices.Contains(b)) { fitted += fit.ScaleIncrements[g]; expected += truth.TrueScales[g]; }
             factorErrors[b - 1] = Math.Abs(fitted - expected);
         }
         return new SyntheticErrors(rmse, siteSum / Math.Max(siteCount, 1), factorErrors);

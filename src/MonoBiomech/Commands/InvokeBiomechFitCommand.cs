@@ -123,7 +123,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
         if (bound.ContainsKey(nameof(MaxIters)))
             _settings = _settings with { MaxIterations = MaxIters };
         if (bound.ContainsKey(nameof(Tolerance)))
-            _settings = _settings with { Tolerance = Tolerance };
+            _settings = _settings with { RelativeCostTolerance = Tolerance };
 
         if (OutputDirectory is not null)
         {

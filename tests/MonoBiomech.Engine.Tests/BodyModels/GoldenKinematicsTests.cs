@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 using System.Text.Json;
 using MonoBiomech.Engine.BodyModels;
 using MonoBiomech.Tests;
@@ -19,7 +20,7 @@ public sealed class GoldenKinematicsTests(ITestOutputHelper output)
         Assert.Equal(40, model.CoordinateCount);
         Assert.Equal(87, model.SiteCount);
         Assert.Equal(8, model.ScaleGroupCount);
-        Assert.Equal(3, model.Coordinates.Count(c => c.Kind == CoordinateKind.Slide));
+        Assert.Equal(3, model.Coordinates.Count(c => c.Kind == CoordinateKind.Translation));
 
         JsonElement joints = json.RootElement.GetProperty("joints");
         for (int k = 0; k < model.CoordinateCount; k++)

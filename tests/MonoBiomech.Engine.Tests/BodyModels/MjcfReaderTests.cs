@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 using MonoBiomech.Engine.BodyModels;
 using MonoBiomech.Tests;
 
@@ -23,7 +24,7 @@ public sealed class MjcfReaderTests : IDisposable
         Assert.Equal(new[] { "root_x", "root_yaw", "root_y", "arm_a", "arm_b", "hand_a", "leg_a" }, model.Coordinates.Select(c => c.Name));
 
         CoordinateDefinition rootX = Coordinate(model, "root_x");
-        Assert.Equal(CoordinateKind.Slide, rootX.Kind);
+        Assert.Equal(CoordinateKind.Translation, rootX.Kind);
         Assert.True(rootX.IsLimited);                       // range from the main default, autolimits
         Assert.Equal(-90, rootX.LowerLimit, 12);            // slides are not converted from degrees
         Assert.False(Coordinate(model, "root_y").IsLimited);

@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 using System.Text.Json;
 using MonoBiomech.Engine.BodyModels;
 using MonoBiomech.Tests;
@@ -30,7 +31,7 @@ internal static class TestModels
     public static double[] RandomPose(BodyModel model, Random random) =>
         model.Coordinates.Select(c => c.IsLimited
             ? c.LowerLimit + (c.UpperLimit - c.LowerLimit) * random.NextDouble()
-            : (c.Kind == CoordinateKind.Slide ? 1.0 : Math.PI) * (2 * random.NextDouble() - 1)).ToArray();
+            : (c.Kind == CoordinateKind.Translation ? 1.0 : Math.PI) * (2 * random.NextDouble() - 1)).ToArray();
 
     /// <summary>β uniform in ±0.1, the range of subjects the fitter is asked to recover.</summary>
     public static double[] RandomScales(BodyModel model, Random random) =>

@@ -18,8 +18,8 @@ public sealed class DeterminismTests
         {
             Assert.Equal(one.Metrics.Iterations, other.Metrics.Iterations);
             Assert.Equal(one.Metrics.FinalCost, other.Metrics.FinalCost);
-            Assert.Equal(one.Coordinates, other.Coordinates);
-            Assert.Equal(one.BodyScales, other.BodyScales);
+            Assert.Equal(one.CoordinateValues, other.CoordinateValues);
+            Assert.Equal(one.ScaleIncrements, other.ScaleIncrements);
             Assert.Equal(one.SiteOffsetsMetres, other.SiteOffsetsMetres);
         }
     }

@@ -72,7 +72,7 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
         int[] major = FitTestData.MajorJoints(model);
         int n = model.CoordinateCount;
         double WorstInRun(BiomechFitResult fit) =>
-            major.Max(d => Enumerable.Range(first, runFrames).Max(t => Math.Abs(fit.Coordinates[t * n + d] - clean.TrueCoordinates[t * n + d]))) * 180 / Math.PI;
+            major.Max(d => Enumerable.Range(first, runFrames).Max(t => Math.Abs(fit.CoordinateValues[t * n + d] - clean.TrueCoordinates[t * n + d]))) * 180 / Math.PI;
 
         BiomechFitResult corrected = FitTestData.FitOne(model, video);
         BiomechFitResult uncorrected = FitTestData.FitOne(model, video, new BiomechFitSettings { CorrectLeftRightSwaps = false });
@@ -106,7 +106,7 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
         BiomechFitResult fit = BiomechFitter.Fit(model, new[] { gapped }, new BiomechFitSettings(), null, CancellationToken.None)[0];
         var errors = SyntheticErrors.Compare(model, video, fit);
         int n = model.CoordinateCount;
-        double worstInGap = FitTestData.MajorJoints(model).Max(d => Enumerable.Range(40, 9).Max(t => Math.Abs(fit.Coordinates[t * n + d] - video.TrueCoordinates[t * n + d]))) * 180 / Math.PI;
+        double worstInGap = FitTestData.MajorJoints(model).Max(d => Enumerable.Range(40, 9).Max(t => Math.Abs(fit.CoordinateValues[t * n + d] - video.TrueCoordinates[t * n + d]))) * 180 / Math.PI;
         output.WriteLine($"{modelName} gap: worst major-joint error inside the gap {worstInGap:F2} deg; whole-clip joint RMSE {errors.RmseDegrees(model, FitTestData.JointCoordinates(model)):F2} deg");
         Assert.True(worstInGap < 10, $"gap error {worstInGap:F2} deg");
         Assert.True(errors.RmseDegrees(model, FitTestData.MajorJoints(model)) < 3);
@@ -124,13 +124,13 @@ public sealed class FitterAccuracyTests(ITestOutputHelper output)
         var fits = BiomechFitter.Fit(model, new[] { first.Keypoints, second.Keypoints }, new BiomechFitSettings(), null, CancellationToken.None);
         Assert.Equal(2, fits.Count);
         Assert.Equal(new[] { "first", "second" }, fits.Select(f => f.Source));
-        Assert.Equal(fits[0].BodyScales, fits[1].BodyScales);
+        Assert.Equal(fits[0].ScaleIncrements, fits[1].ScaleIncrements);
         var errors = new[] { SyntheticErrors.Compare(model, first, fits[0]), SyntheticErrors.Compare(model, second, fits[1]) };
         output.WriteLine($"{modelName} shared: max scale error {100 * errors[0].MaxScaleFactorError:F2} %; knee RMSE {errors[0].RmseDegrees(model, new[] { model.FindCoordinate("knee_angle_r") }):F2} / {errors[1].RmseDegrees(model, new[] { model.FindCoordinate("knee_angle_r") }):F2} deg");
         Assert.True(errors[0].MaxScaleFactorError < 0.02);
 
         var separate = BiomechFitter.Fit(model, new[] { first.Keypoints, second.Keypoints }, new BiomechFitSettings { ShareBodyScales = false }, null, CancellationToken.None);
-        Assert.NotEqual(separate[0].BodyScales, separate[1].BodyScales);
+        Assert.NotEqual(separate[0].ScaleIncrements, separate[1].ScaleIncrements);
     }
 
     [Fact]

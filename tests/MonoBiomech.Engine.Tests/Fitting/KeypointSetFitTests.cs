@@ -33,7 +33,7 @@ public sealed class KeypointSetFitTests(ITestOutputHelper output)
         int n = model.CoordinateCount;
         foreach (int d in FitTestData.MajorJoints(model))
         {
-            double rmse = Math.Sqrt(Enumerable.Range(0, fit.FrameCount).Average(t => Math.Pow(fit.Coordinates[t * n + d] - all.TrueCoordinates[t * n + d], 2))) * 180 / Math.PI;
+            double rmse = Math.Sqrt(Enumerable.Range(0, fit.FrameCount).Average(t => Math.Pow(fit.CoordinateValues[t * n + d] - all.TrueCoordinates[t * n + d], 2))) * 180 / Math.PI;
             output.WriteLine($"relative {rootRelative}, noise {noiseMillimetres} mm: {model.Coordinates[d].Name} {rmse:F2} deg");
             Assert.True(rmse < maximumDegrees, $"{model.Coordinates[d].Name}: {rmse:F2} deg");
         }

@@ -22,7 +22,7 @@ public sealed class NoiseEstimateTests
         var synthetic = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 120, 30, new double[model.ScaleGroupCount],
             new SyntheticNoise(sigmaMillimetres, 0, 0.05, 0.03), 13);
         PoseSequence sequence = WithCommonOffsets(synthetic.Keypoints, commonOffsetSigmaMillimetres, new Random(2));
-        var observations = new KeypointObservations(sequence, KeypointBinding.Create(model, sequence.JointNames, set: null));
+        var observations = new KeypointObservations(sequence, KeypointBinding.Create(model, sequence.JointNames, set: null), keypointSetName: null);
         KeypointCleaning.Clean(observations);
         double sigma = 1000 * Math.Sqrt(KeypointCleaning.EstimateNoiseVariance(observations));
         Assert.InRange(sigma, lowMillimetres, highMillimetres);

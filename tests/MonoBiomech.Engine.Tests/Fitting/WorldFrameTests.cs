@@ -16,12 +16,13 @@ public sealed class WorldFrameTests(ITestOutputHelper output)
         var video = SyntheticMotion.Generate(model, SyntheticMotionKind.Walking, 90, 30, SyntheticMotion.RandomScales(model, new Random(61)), SyntheticNoise.None, 61);
         BiomechFitResult fit = FitTestData.FitOne(model, video);
         // "Up" in camera coordinates: third column of the true world→camera rotation vs third row of the fitted camera→world one.
-        double[] r = video.WorldToCamera, rw = fit.CameraToWorldRotation;
+        double[] r = video.WorldToCamera;
+        IReadOnlyList<double> rw = fit.CameraToWorldRotation;
         double cosine = r[2] * rw[6] + r[5] * rw[7] + r[8] * rw[8];
         double upErrorDegrees = Math.Acos(Math.Min(1, cosine)) * 180 / Math.PI;
         double heightError = fit.CameraPositionMetres[2] - video.CameraPositionMetres[2];
         int list = model.FindCoordinate("pelvis_list");
-        double maxListDegrees = Enumerable.Range(0, fit.FrameCount).Max(t => Math.Abs(fit.Coordinates[t * model.CoordinateCount + list])) * 180 / Math.PI;
+        double maxListDegrees = Enumerable.Range(0, fit.FrameCount).Max(t => Math.Abs(fit.CoordinateValues[t * model.CoordinateCount + list])) * 180 / Math.PI;
         output.WriteLine($"{modelName}: up error {upErrorDegrees:F2} deg, camera height {fit.CameraPositionMetres[2]:F3} m (true {video.CameraPositionMetres[2]:F3}), max |pelvis_list| {maxListDegrees:F1} deg");
         Assert.True(upErrorDegrees < 5, $"up direction off by {upErrorDegrees:F2} deg");
         Assert.True(Math.Abs(heightError) < 0.05, $"camera height off by {heightError:F3} m");

@@ -80,19 +80,20 @@ public sealed class KeypointAndModelFileTests : IDisposable
         {
             Source = "clip.mp4",
             TimestampsSeconds = Enumerable.Range(0, frames).Select(t => t / 30.0).ToArray(),
-            CoordinateNames = new[] { "a", "b" },
-            Coordinates = Enumerable.Range(0, frames * 2).Select(i => i * 0.1).ToArray(),
+            Coordinates = new[] { new FitCoordinate("a", CoordinateKind.Rotation), new FitCoordinate("b", CoordinateKind.Translation) },
+            CoordinateValues = Enumerable.Range(0, frames * 2).Select(i => i * 0.1).ToArray(),
             CoordinateVelocities = Enumerable.Range(0, frames * 2).Select(i => i * 0.2).ToArray(),
             SiteNames = new[] { "s1", "s2", "s3" },
             SitePositionsMetres = Enumerable.Range(0, frames * 9).Select(i => i * 0.01).ToArray(),
             BodyNames = new[] { "world", "pelvis" },
             BodyPositionsMetres = Enumerable.Range(0, frames * 6).Select(i => i * 0.02).ToArray(),
             ScaleGroupNames = new[] { "overall" },
-            BodyScales = new[] { 0.03 },
+            ScaleIncrements = new[] { 0.03 },
             SiteOffsetsMetres = new double[9],
             CameraToWorldRotation = new double[] { 1, 0, 0, 0, 0, 1, 0, -1, 0 },
             CameraPositionMetres = new double[] { 0, 0, 1.45 },
-            Metrics = new FitMetrics(12, 0.5, 11.5, 2.25, TimeSpan.FromSeconds(1.5), true),
+            Metrics = new FitMetrics(12, 4, 0.5, 11.5, 2.25, TimeSpan.FromSeconds(1.5), FitExitReason.IterationLimit),
+            SwappedFrames = 3,
         };
         string path = Path.Combine(folder, "clip_fitted_model.npz");
         FittedModelNpz.Write(path, result);
@@ -102,7 +103,7 @@ public sealed class KeypointAndModelFileTests : IDisposable
         Assert.Equal(new[] { frames, 3, 3 }, raw["sites"].Shape);
 
         BiomechFitResult read = FittedModelNpz.Read(path);
-        Assert.Equal(result.Coordinates, read.Coordinates);
+        Assert.Equal(result.CoordinateValues, read.CoordinateValues);
         Assert.Equal(result.CoordinateVelocities, read.CoordinateVelocities);
         Assert.Equal(result.SitePositionsMetres, read.SitePositionsMetres);
         Assert.Equal(result.BodyPositionsMetres, read.BodyPositionsMetres);
@@ -110,6 +111,40 @@ public sealed class KeypointAndModelFileTests : IDisposable
         Assert.Equal(result.CameraToWorldRotation, read.CameraToWorldRotation);
         Assert.Equal(result.CameraPositionMetres, read.CameraPositionMetres);
         Assert.Equal(result.Metrics, read.Metrics);
+        Assert.Equal(result.Coordinates, read.Coordinates);
+        Assert.Equal(result.ScaleIncrements, read.ScaleIncrements);
+        Assert.Equal(3, read.SwappedFrames);
+        Assert.Equal(new[] { 0.0, 0.1 * 2 * 180 / Math.PI, 0.4 * 180 / Math.PI }, read.Coordinate("a", AngleUnit.Degrees).Take(3), new ToleranceComparer(1e-12));
+        Assert.Equal(new[] { 0.1, 0.3 }, read.Coordinate("b", AngleUnit.Degrees).Take(2), new ToleranceComparer(1e-12)); // metres stay metres
+        Assert.Throws<ArgumentException>(() => read.Coordinate("c"));
+    }
+
+    [Fact]
+    public void UpstreamFittedModelFileHasNoInventedMetricsAndTakesNamesFromTheModel()
+    {
+        var model = MonoBiomech.Engine.Tests.Fitting.FitTestData.Load(MonoBiomech.Engine.Tests.Fitting.FitTestData.Own);
+        int frames = 2, n = model.CoordinateCount;
+        string path = Path.Combine(folder, "upstream_fitted_model.npz");
+        NpzArchive.Write(path, new Dictionary<string, NpyArray>
+        {
+            ["timestamps"] = NpyArray.FromNumbers(new double[] { 0, 1 / 30.0 }, new[] { frames }),
+            ["qpos"] = NpyArray.FromNumbers(new double[frames * n], new[] { frames, n }),
+            ["qvel"] = NpyArray.FromNumbers(new double[frames * n], new[] { frames, n }),
+            ["sites"] = NpyArray.FromNumbers(new double[frames * 87 * 3], new[] { frames, 87, 3 }),
+            ["joints"] = NpyArray.FromNumbers(new double[frames * 22 * 3], new[] { frames, 22, 3 }),
+            ["scale"] = NpyArray.FromNumbers(new double[8], new[] { 8, 1 }),
+        });
+        BiomechFitResult read = FittedModelNpz.Read(path, model);
+        Assert.Null(read.Metrics);
+        Assert.Equal(model.Coordinates.Select(c => c.Name), read.CoordinateNames);
+        Assert.Equal(CoordinateKind.Translation, read.Coordinates[read.IndexOfCoordinate("pelvis_tx")].Kind);
+        Assert.Equal(CoordinateKind.Rotation, read.Coordinates[read.IndexOfCoordinate("knee_angle_r")].Kind);
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(double value) => 0;
     }
 
     [Fact]

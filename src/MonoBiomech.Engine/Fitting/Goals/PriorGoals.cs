@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 namespace MonoBiomech.Engine.Fitting.Goals;
 
 using MonoBiomech.Engine.BodyModels;
@@ -11,7 +12,7 @@ using MonoBiomech.Engine.BodyModels;
 internal sealed class MotionPriorGoal(BodyModel model, double rotationSigmaRadiansPerSecondSquared, double translationSigmaMetresPerSecondSquared) : FitGoal
 {
     private readonly double[] inverseSquareSigma = model.Coordinates
-        .Select(c => 1 / Math.Pow(c.Kind == CoordinateKind.Slide ? translationSigmaMetresPerSecondSquared : rotationSigmaRadiansPerSecondSquared, 2))
+        .Select(c => 1 / Math.Pow(c.Kind == CoordinateKind.Translation ? translationSigmaMetresPerSecondSquared : rotationSigmaRadiansPerSecondSquared, 2))
         .ToArray();
 
     public override string Name => "acceleration prior";

@@ -3,19 +3,6 @@ using MonoBiomech.Engine.Fitting.Goals;
 
 namespace MonoBiomech.Engine.Fitting.Solver;
 
-/// <summary>Why a solver stage stopped (MathNet's ExitCondition, for this solver).</summary>
-public enum FitExitReason
-{
-    /// <summary>An accepted step lowered the cost by less than the relative tolerance: a minimum.</summary>
-    Converged,
-    /// <summary>The iteration cap was reached while the cost was still falling.</summary>
-    IterationLimit,
-    /// <summary>No step lowered the cost, even with the largest damping tried: stuck, not converged.</summary>
-    NoFurtherProgress,
-    /// <summary>Stopped by the caller's cancellation token.</summary>
-    Cancelled,
-}
-
 /// <summary>The tolerances and damping schedule of <see cref="LevenbergMarquardt"/>.</summary>
 /// <param name="RelativeCostTolerance">Stop when an accepted step lowers the cost by less than this fraction of it.</param>
 /// <param name="InitialDamping">Marquardt's μ at the start of a stage (relative to each diagonal entry).</param>

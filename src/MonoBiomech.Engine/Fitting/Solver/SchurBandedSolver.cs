@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 using MonoBiomech.Engine.Fitting.Goals;
 
 namespace MonoBiomech.Engine.Fitting.Solver;
@@ -146,7 +147,7 @@ internal sealed class SchurBandedSolver
             {
                 CoordinateDefinition c = model.Coordinates[d];
                 double value = state.Coordinates[t * n + d], gradient = eq.CoordinateGradient[t * n + d];
-                bool held = !stage.Solves(c.Kind == CoordinateKind.Slide ? FitUnknowns.Translations : FitUnknowns.Rotations);
+                bool held = !stage.Solves(c.Kind == CoordinateKind.Translation ? FitUnknowns.Translations : FitUnknowns.Rotations);
                 bool atLimit = c.IsLimited && ((value <= c.LowerLimit + LimitTolerance && gradient > 0) || (value >= c.UpperLimit - LimitTolerance && gradient < 0));
                 s.Fixed[t * n + d] = held || atLimit;
             }
