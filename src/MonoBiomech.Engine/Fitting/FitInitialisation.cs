@@ -206,7 +206,7 @@ internal static class FitInitialisation
         var weights = new double[core.Length];
         bool[] placed = new bool[problem.FrameCount];
         double[]? previous = null;
-        IReadOnlyList<double> r = problem.WorldToCamera;
+        ReadOnlySpan<double> r = problem.WorldToCamera;
         for (int t = 0; t < problem.FrameCount; t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -265,7 +265,7 @@ internal static class FitInitialisation
         if (slides.Length == 0) return;
         bool[] placed = new bool[problem.FrameCount];
         var camera = problem.Camera;
-        IReadOnlyList<double> r = problem.WorldToCamera;
+        ReadOnlySpan<double> r = problem.WorldToCamera;
         Span<double> normal = stackalloc double[9];
         Span<double> rhs = stackalloc double[3];
         for (int t = 0; t < problem.FrameCount; t++)

@@ -112,6 +112,9 @@ internal sealed class KeypointObservations
 /// </summary>
 internal sealed class VideoFitProblem
 {
+    // Spans on the hot paths (an interface call per element costs several times the arithmetic); read-only to callers.
+    private readonly double[] timestampsSeconds, observed3dMetres, observed2dPixels, weight3d, weight2d, worldToCamera;
+
     public VideoFitProblem(KeypointObservations observations, double[] worldToCamera, double noiseVarianceSquareMetres)
     {
         Source = observations.Source;
@@ -120,15 +123,15 @@ internal sealed class VideoFitProblem
         Binding = observations.Binding;
         FrameCount = observations.FrameCount;
         KeypointCount = observations.KeypointCount;
-        TimestampsSeconds = observations.TimestampsSeconds;
+        timestampsSeconds = observations.TimestampsSeconds;
         Camera = observations.Camera;
         Keypoints3dAreRootRelative = observations.Keypoints3dAreRootRelative;
-        Observed3dMetres = observations.Observed3dMetres;
-        Observed2dPixels = observations.Observed2dPixels;
-        Weight3d = observations.Weight3d;
-        Weight2d = observations.Weight2d;
+        observed3dMetres = observations.Observed3dMetres;
+        observed2dPixels = observations.Observed2dPixels;
+        weight3d = observations.Weight3d;
+        weight2d = observations.Weight2d;
         SwappedFrames = observations.SwappedFrames;
-        WorldToCamera = worldToCamera;
+        this.worldToCamera = worldToCamera;
         NoiseVarianceSquareMetres = noiseVarianceSquareMetres;
         double total = 0;
         for (int i = 0; i < observations.Weight3d.Length; i++) total += Math.Max(observations.Weight3d[i], observations.Weight2d[i]);
@@ -149,7 +152,7 @@ internal sealed class VideoFitProblem
     public int KeypointCount { get; }
 
     /// <summary>[frame] seconds from the start of the video.</summary>
-    public IReadOnlyList<double> TimestampsSeconds { get; }
+    public ReadOnlySpan<double> TimestampsSeconds => timestampsSeconds;
 
     public CameraIntrinsics Camera { get; }
 
@@ -157,19 +160,19 @@ internal sealed class VideoFitProblem
     public bool Keypoints3dAreRootRelative { get; }
 
     /// <summary>[frame, keypoint, xyz] camera frame, metres; only each frame's shape is fitted (up to τ).</summary>
-    public IReadOnlyList<double> Observed3dMetres { get; }
+    public ReadOnlySpan<double> Observed3dMetres => observed3dMetres;
 
     /// <summary>[frame, keypoint, uv] pixels.</summary>
-    public IReadOnlyList<double> Observed2dPixels { get; }
+    public ReadOnlySpan<double> Observed2dPixels => observed2dPixels;
 
     /// <summary>[frame, keypoint] weight of the 3D observation (confidence × default weight); 0 = not observed.</summary>
-    public IReadOnlyList<double> Weight3d { get; }
+    public ReadOnlySpan<double> Weight3d => weight3d;
 
     /// <summary>[frame, keypoint] weight of the 2D observation; 0 = not observed.</summary>
-    public IReadOnlyList<double> Weight2d { get; }
+    public ReadOnlySpan<double> Weight2d => weight2d;
 
     /// <summary>Row-major 3x3 R with x_camera = R·x_world (world: z up, x along the camera's x on the floor).</summary>
-    public IReadOnlyList<double> WorldToCamera { get; }
+    public ReadOnlySpan<double> WorldToCamera => worldToCamera;
 
     /// <summary>Variance of the white error on one 3D keypoint coordinate, m², estimated from the data; scales the motion prior.</summary>
     public double NoiseVarianceSquareMetres { get; }
@@ -183,7 +186,7 @@ internal sealed class VideoFitProblem
     /// <summary>A model site (world-frame positions from the kinematics) in this video's camera frame, metres.</summary>
     public (double X, double Y, double Z) SiteInCamera(double[] sitesWorld, int site)
     {
-        IReadOnlyList<double> r = WorldToCamera;
+        ReadOnlySpan<double> r = worldToCamera;
         double x = sitesWorld[site * 3], y = sitesWorld[site * 3 + 1], z = sitesWorld[site * 3 + 2];
         return (r[0] * x + r[1] * y + r[2] * z, r[3] * x + r[4] * y + r[5] * z, r[6] * x + r[7] * y + r[8] * z);
     }

@@ -35,7 +35,7 @@ internal static class ResultBuilder
         var offsets = new double[siteOrder.Count * 3];
         for (int i = 0; i < siteOrder.Count; i++) Array.Copy(siteOffsets, siteOrder[i] * 3, offsets, i * 3, 3);
 
-        IReadOnlyList<double> r = problem.WorldToCamera;
+        ReadOnlySpan<double> r = problem.WorldToCamera;
         FitResiduals residuals = FitResiduals.Measure(model, problem, video, subject);
         FitStageOutcome last = stages[^1];
         return new BiomechFitResult
@@ -71,9 +71,9 @@ internal static class ResultBuilder
     /// Time derivative of the per-frame coordinates: the derivative of the parabola through each frame and its neighbours
     /// (second-order accurate, non-uniform spacing allowed); one-sided at the ends.
     /// </summary>
-    internal static double[] Velocities(double[] q, IReadOnlyList<double> timestamps, int n)
+    internal static double[] Velocities(double[] q, ReadOnlySpan<double> timestamps, int n)
     {
-        int frames = timestamps.Count;
+        int frames = timestamps.Length;
         var velocity = new double[q.Length];
         if (frames < 2) return velocity;
         for (int t = 0; t < frames; t++)

@@ -100,24 +100,36 @@ internal sealed class FrameEvaluation
     /// <summary>
     /// Adds the residual block e (<paramref name="rows"/> values) of a goal observing <paramref name="site"/>, weighted
     /// by <paramref name="weight"/> (cost ½·w·‖e‖² locally, IRLS weight included), with ∂e/∂p = <paramref name="pointJacobian"/>
-    /// (rows x 3, p the site in the camera frame). With <paramref name="includesKeypointOffset"/> the residual depends on
-    /// the frame's τ as on p (∂e/∂τ = ∂e/∂p).
+    /// (rows x 3, p the site in the camera frame; empty for the identity, with 3 rows: e is a point difference). With
+    /// <paramref name="includesKeypointOffset"/> the residual depends on the frame's τ as on p (∂e/∂τ = ∂e/∂p).
     /// </summary>
     public void AddResidual(int site, ReadOnlySpan<double> residual, int rows, ReadOnlySpan<double> pointJacobian, double weight,
         bool includesKeypointOffset)
     {
+        bool identity = pointJacobian.IsEmpty;
+        if (identity && rows != 3) throw new ArgumentException("An identity point Jacobian needs a 3-row residual.", nameof(pointJacobian));
         VideoNormalEquations eq = Equations ?? throw new InvalidOperationException("Residual blocks are only added when building the normal equations.");
         Prepare(site, withJacobians: true);
         int n = coordinates, g = scaleGroups, t = Frame;
         ReadOnlySpan<int> moving = model.CoordinatesMovingSite(site);
         int k = moving.Length;
         bool scales = (Unknowns & FitUnknowns.ScaleIncrements) != 0, offsets = (Unknowns & FitUnknowns.SiteOffsets) != 0;
-        Span<double> jq = residualCoordinateJacobian.AsSpan(0, rows * k);
-        Span<double> jb = residualScaleJacobian.AsSpan(0, rows * g);
-        Span<double> jd = residualOffsetJacobian.AsSpan(0, rows * 3);
-        MultiplyRows(pointJacobian, rows, siteCoordinateJacobians.AsSpan(site * 3 * n, 3 * k), k, jq);
-        if (scales) MultiplyRows(pointJacobian, rows, siteScaleJacobians.AsSpan(site * 3 * g, 3 * g), g, jb);
-        if (offsets) MultiplyRows(pointJacobian, rows, siteOffsetJacobians.AsSpan(site * 9, 9), 3, jd);
+        // The residual's Jacobians: ∂e/∂p times the site's camera-frame Jacobians (the site's own ones for the identity).
+        ReadOnlySpan<double> jq, jb, jd;
+        if (identity)
+        {
+            jq = siteCoordinateJacobians.AsSpan(site * 3 * n, 3 * k);
+            jb = siteScaleJacobians.AsSpan(site * 3 * g, 3 * g);
+            jd = siteOffsetJacobians.AsSpan(site * 9, 9);
+        }
+        else
+        {
+            Span<double> q = residualCoordinateJacobian.AsSpan(0, rows * k), b = residualScaleJacobian.AsSpan(0, rows * g), d = residualOffsetJacobian.AsSpan(0, rows * 3);
+            MultiplyRows(pointJacobian, rows, siteCoordinateJacobians.AsSpan(site * 3 * n, 3 * k), k, q);
+            if (scales) MultiplyRows(pointJacobian, rows, siteScaleJacobians.AsSpan(site * 3 * g, 3 * g), g, b);
+            if (offsets) MultiplyRows(pointJacobian, rows, siteOffsetJacobians.AsSpan(site * 9, 9), 3, d);
+            jq = q; jb = b; jd = d;
+        }
 
         double[] hqq = eq.CoordinateCoordinate, gq = eq.CoordinateGradient, hqt = eq.CoordinateOffset, hqb = eq.CoordinateScale;
         for (int a = 0; a < k; a++)
@@ -139,7 +151,8 @@ internal sealed class FrameEvaluation
                 for (int c = 0; c < 3; c++)
                 {
                     double h = 0;
-                    for (int row = 0; row < rows; row++) h += jq[row * k + a] * pointJacobian[row * 3 + c];
+                    if (identity) h = jq[c * k + a];
+                    else for (int row = 0; row < rows; row++) h += jq[row * k + a] * pointJacobian[row * 3 + c];
                     hqt[(t * n + ca) * 3 + c] += weight * h;
                 }
             if (scales)
@@ -155,19 +168,22 @@ internal sealed class FrameEvaluation
             for (int a = 0; a < 3; a++)
             {
                 double gradient = 0;
-                for (int row = 0; row < rows; row++) gradient += pointJacobian[row * 3 + a] * residual[row];
+                if (identity) gradient = residual[a];
+                else for (int row = 0; row < rows; row++) gradient += pointJacobian[row * 3 + a] * residual[row];
                 eq.OffsetGradient[t * 3 + a] += weight * gradient;
                 for (int b = 0; b < 3; b++)
                 {
                     double h = 0;
-                    for (int row = 0; row < rows; row++) h += pointJacobian[row * 3 + a] * pointJacobian[row * 3 + b];
+                    if (identity) h = a == b ? 1 : 0;
+                    else for (int row = 0; row < rows; row++) h += pointJacobian[row * 3 + a] * pointJacobian[row * 3 + b];
                     eq.OffsetOffset[t * 9 + a * 3 + b] += weight * h;
                 }
                 if (scales)
                     for (int s = 0; s < g; s++)
                     {
                         double h = 0;
-                        for (int row = 0; row < rows; row++) h += pointJacobian[row * 3 + a] * jb[row * g + s];
+                        if (identity) h = jb[a * g + s];
+                        else for (int row = 0; row < rows; row++) h += pointJacobian[row * 3 + a] * jb[row * g + s];
                         eq.OffsetScale[(t * 3 + a) * g + s] += weight * h;
                     }
             }
@@ -214,7 +230,7 @@ internal sealed class FrameEvaluation
             siteStamp[site] = -stamp;
         }
         if (!withJacobians || siteStamp[site] == stamp) return;
-        IReadOnlyList<double> r = Problem.WorldToCamera;
+        ReadOnlySpan<double> r = Problem.WorldToCamera;
         int n = coordinates, g = scaleGroups, k = model.CoordinatesMovingSite(site).Length;
         Kinematics.SiteJacobianCoordinatesCompact(model, Workspace, site, worldJacobian);
         RotateRows(r, worldJacobian, k, siteCoordinateJacobians.AsSpan(site * 3 * n, 3 * k));
@@ -229,7 +245,7 @@ internal sealed class FrameEvaluation
     }
 
     /// <summary>result (3 x columns) = R (3x3) · m (3 x columns), all row-major.</summary>
-    private static void RotateRows(IReadOnlyList<double> r, ReadOnlySpan<double> m, int columns, Span<double> result)
+    private static void RotateRows(ReadOnlySpan<double> r, ReadOnlySpan<double> m, int columns, Span<double> result)
     {
         for (int row = 0; row < 3; row++)
             for (int c = 0; c < columns; c++)

@@ -21,9 +21,7 @@ internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres) : FitGoal
         double[] tau = frame.State.KeypointOffsetsMetres;
         double tx = tau[t * 3], ty = tau[t * 3 + 1], tz = tau[t * 3 + 2];
         Span<double> residual = stackalloc double[3];
-        Span<double> pointJacobian = stackalloc double[9];
-        pointJacobian.Clear();
-        pointJacobian[0] = pointJacobian[4] = pointJacobian[8] = 1 / ReferenceErrorMetres;
+        const double inverseSquareReference = 1 / (ReferenceErrorMetres * ReferenceErrorMetres);
         double cost = 0;
         for (int k = 0; k < keypoints; k++)
         {
@@ -32,13 +30,16 @@ internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres) : FitGoal
             if (weight <= 0 || site < 0) continue;
             (double px, double py, double pz) = frame.SiteInCamera(site);
             int o = (t * keypoints + k) * 3;
-            residual[0] = (px + tx - problem.Observed3dMetres[o]) / ReferenceErrorMetres;
-            residual[1] = (py + ty - problem.Observed3dMetres[o + 1]) / ReferenceErrorMetres;
-            residual[2] = (pz + tz - problem.Observed3dMetres[o + 2]) / ReferenceErrorMetres;
-            double norm = Math.Sqrt(residual[0] * residual[0] + residual[1] * residual[1] + residual[2] * residual[2]);
+            // In metres for the normal equations, in reference units (÷ 1 cm) for the loss.
+            residual[0] = px + tx - problem.Observed3dMetres[o];
+            residual[1] = py + ty - problem.Observed3dMetres[o + 1];
+            residual[2] = pz + tz - problem.Observed3dMetres[o + 2];
+            double norm = Math.Sqrt(residual[0] * residual[0] + residual[1] * residual[1] + residual[2] * residual[2]) / ReferenceErrorMetres;
             double scale = weight * problem.InverseWeightSum;
             cost += scale * Huber.Loss(norm, huberThreshold);
-            if (frame.Build) frame.AddResidual(site, residual, 3, pointJacobian, scale * Huber.Weight(norm, huberThreshold), includesKeypointOffset: true);
+            if (frame.Build)
+                frame.AddResidual(site, residual, 3, ReadOnlySpan<double>.Empty, scale * Huber.Weight(norm, huberThreshold) * inverseSquareReference,
+                    includesKeypointOffset: true);
         }
         return cost;
     }

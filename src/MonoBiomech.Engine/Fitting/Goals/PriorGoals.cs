@@ -49,7 +49,7 @@ internal sealed class MotionPriorGoal(BodyModel model, double rotationSigmaRadia
     }
 
     /// <summary>Coefficients of q̈ at frame t from frames t−1, t, t+1.</summary>
-    internal static void SecondDifference(IReadOnlyList<double> timestamps, int t, Span<double> coefficients)
+    internal static void SecondDifference(ReadOnlySpan<double> timestamps, int t, Span<double> coefficients)
     {
         double h0 = Math.Max(timestamps[t] - timestamps[t - 1], MinimumFrameIntervalSeconds);
         double h1 = Math.Max(timestamps[t + 1] - timestamps[t], MinimumFrameIntervalSeconds);
