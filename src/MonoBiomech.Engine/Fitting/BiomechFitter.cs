@@ -32,15 +32,15 @@ public static class BiomechFitter
         var states = new List<VideoState>();
         foreach (PoseSequence sequence in sequences)
         {
-            if (sequence.FrameCount < 3) throw new ArgumentException($"'{sequence.Source}' has {sequence.FrameCount} frames; the fit needs at least 3.", nameof(sequences));
+            if (sequence.FrameCount < 3) throw new FitInputException(sequence.Source, FitInputProblem.TooFewFrames, $"'{sequence.Source}' has {sequence.FrameCount} frames; the fit needs at least 3.");
             var state = new VideoState(model, sequence, model.ScaleGroupCount);
             if (state.SiteOfKeypoint.Count(s => s >= 0) < 10)
-                throw new ArgumentException($"'{sequence.Source}': fewer than 10 keypoint names match sites of body model '{model.Name}'.", nameof(sequences));
+                throw new FitInputException(sequence.Source, FitInputProblem.TooFewMatchingKeypoints, $"'{sequence.Source}': fewer than 10 keypoint names match sites of body model '{model.Name}'.");
             KeypointCleaning.Clean(state);
             if (settings.CorrectLeftRightSwaps) state.SwappedFrames = KeypointCleaning.UndoLeftRightSwaps(state, sequence.JointNames);
             state.NoiseVarianceSquareCentimetres = KeypointCleaning.EstimateNoiseVariance(state);
             double confidenceSum = state.Confidence.Sum();
-            if (confidenceSum <= 0) throw new ArgumentException($"'{sequence.Source}' has no keypoint with confidence > 0.", nameof(sequences));
+            if (confidenceSum <= 0) throw new FitInputException(sequence.Source, FitInputProblem.NoConfidentKeypoints, $"'{sequence.Source}' has no keypoint with confidence > 0.");
             state.InverseConfidenceSum = 1 / confidenceSum;
             Initialisation.EstimateWorld(state, sequence.JointNames);
             cancellationToken.ThrowIfCancellationRequested();

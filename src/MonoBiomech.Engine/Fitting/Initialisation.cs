@@ -1,4 +1,5 @@
 using MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Fitting;
 
 namespace MonoBiomech.Engine.Fitting;
 
@@ -167,7 +168,7 @@ internal static class Initialisation
             solved[t] = true;
             previous = best;
         }
-        if (previous is null) throw new ArgumentException($"'{video.Source}': no frame shows 3 or more pelvis keypoints; cannot place the body.");
+        if (previous is null) throw new FitInputException(video.Source, FitInputProblem.CannotPlaceBody, $"'{video.Source}': no frame shows 3 or more pelvis keypoints; cannot place the body.");
         // Frames without enough pelvis keypoints copy the nearest solved frame (the acceleration prior then bridges them).
         int lastSolved = Array.IndexOf(solved, true);
         for (int t = 0; t < video.FrameCount; t++)
