@@ -57,7 +57,10 @@ public static class FittedModelNpz
             return s.Length == count ? s : throw new NpyFormatException(path, $"{key} has {s.Length} names, expected {count}.");
         }
 
-        double[] metrics = a.TryGetValue("metrics", out NpyArray? m) && m.ElementCount == 6 ? m.RequireNumbers(path, "metrics") : new double[6];
+        // Upstream's files store no metrics: their errors and cost are unknown (NaN), not a perfect 0.
+        double[] metrics = a.TryGetValue("metrics", out NpyArray? m) && m.ElementCount == 6
+            ? m.RequireNumbers(path, "metrics")
+            : new[] { 0, double.NaN, double.NaN, double.NaN, 0, 0 };
         double[] rotation = a.TryGetValue("camera_to_world", out NpyArray? r) && r.ElementCount == 9 ? r.RequireNumbers(path, "camera_to_world") : new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
         double[] cameraPosition = a.TryGetValue("camera_position", out NpyArray? cp) && cp.ElementCount == 3 ? cp.RequireNumbers(path, "camera_position") : new double[3];
         double[] offsets = a.TryGetValue("site_offsets", out NpyArray? o) && o.ElementCount == siteCount * 3 ? o.RequireNumbers(path, "site_offsets") : new double[siteCount * 3];

@@ -119,6 +119,28 @@ public sealed class KeypointAndModelFileTests : IDisposable
     }
 
     [Fact]
+    public void UpstreamFittedModelWithoutMetricsHasUnknownErrorsNotZeros()
+    {
+        const int frames = 2;
+        string path = Path.Combine(folder, "upstream_fitted_model.npz");
+        NpzArchive.Write(path, new Dictionary<string, NpyArray>
+        {
+            ["timestamps"] = NpyArray.FromNumbers(new[] { 0, 1 / 30.0 }, new[] { frames }),
+            ["qpos"] = NpyArray.FromNumbers(new double[frames * 2], new[] { frames, 2 }),
+            ["qvel"] = NpyArray.FromNumbers(new double[frames * 2], new[] { frames, 2 }),
+            ["sites"] = NpyArray.FromNumbers(new double[frames * 3], new[] { frames, 1, 3 }),
+            ["joints"] = NpyArray.FromNumbers(new double[frames * 3], new[] { frames, 1, 3 }),
+            ["scale"] = NpyArray.FromNumbers(new double[1], new[] { 1, 1 }),
+        });
+
+        FitMetrics metrics = FittedModelNpz.Read(path).Metrics;
+        Assert.True(double.IsNaN(metrics.Mean3dErrorMillimetres));
+        Assert.True(double.IsNaN(metrics.Mean2dErrorPixels));
+        Assert.True(double.IsNaN(metrics.FinalCost));
+        Assert.False(metrics.Converged);
+    }
+
+    [Fact]
     public void FittedModelFileWithoutQposIsAFormatError()
     {
         string path = Path.Combine(folder, "broken_fitted_model.npz");
