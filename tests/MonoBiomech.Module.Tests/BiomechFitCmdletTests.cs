@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MonoBiomech.Tests;
 
 namespace MonoBiomech.Module.Tests;
 
@@ -124,6 +125,51 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
     }
 
     [Fact]
+    public void TwoInputsForOneOutputFileAreAnErrorEvenWithForce()
+    {
+        string first = fixtures.WriteWalkingClip("collide/a", "walk", frames: 20, seed: 41).KeypointsPath;
+        string second = fixtures.WriteWalkingClip("collide/b", "walk", frames: 20, seed: 42).KeypointsPath;
+        string outputDirectory = Path.Combine(fixtures.Directory, "collide", "fits");
+        using var host = HostedModule.Import();
+
+        var (ps, results) = Invoke(host, "param($p, $o) Invoke-BiomechFit -LiteralPath $p -OutputDirectory $o -MaxIters 5 -Force",
+            ("p", new[] { first, second }), ("o", outputDirectory));
+        using (ps)
+        {
+            Assert.Equal(first, Value<string>(Assert.Single(results), "Source"));
+            Assert.Equal(new[] { ("DuplicateOutputPath," + FitCommand, ErrorCategory.InvalidOperation, second) }, Errors(ps));
+        }
+        var written = Assert.Single(host.Run("param($f) Import-BiomechFit -LiteralPath $f",
+            new Dictionary<string, object?> { ["f"] = Path.Combine(outputDirectory, "walk_fitted_model.npz") }));
+        Assert.Equal(Numbers(results[0], "CoordinateValues"), Numbers(written, "CoordinateValues"));
+    }
+
+    [Fact]
+    public void PathParametersOutsideTheFileSystemStopTheCommandAndWriteNothing()
+    {
+        string input = fixtures.WriteWalkingClip("providers", "walk", frames: 10, seed: 43).KeypointsPath;
+        string location = Directory.CreateDirectory(Path.Combine(fixtures.Directory, "providers", "location")).FullName;
+        using var host = HostedModule.Import();
+        host.Run("param($l) $null = $ExecutionContext.SessionState.Path.SetLocation($l)", new Dictionary<string, object?> { ["l"] = location });
+        foreach ((string parameter, string value, string id, ErrorCategory category) in new[]
+                 {
+                     ("OutputDirectory", "Env:/mb-fits", "NotAFileSystemPath", ErrorCategory.InvalidArgument),
+                     ("OutputDirectory", "NoDrive:/mb-fits", "DriveNotFound", ErrorCategory.ObjectNotFound),
+                     ("BodyModel", "Env:/body.xml", "NotAFileSystemPath", ErrorCategory.InvalidArgument),
+                     ("BodyModel", "NoDrive:/body.xml", "DriveNotFound", ErrorCategory.ObjectNotFound),
+                 })
+        {
+            using var ps = host.Create();
+            ps.AddCommand("Invoke-BiomechFit").AddParameter("LiteralPath", input).AddParameter(parameter, value).AddParameter("MaxIters", 2);
+            var error = Assert.ThrowsAny<RuntimeException>(() => ps.Invoke()).ErrorRecord;
+            Assert.Equal((id + "," + FitCommand, category, value), (error.FullyQualifiedErrorId, error.CategoryInfo.Category, error.TargetObject));
+        }
+        // nothing relative to the process directory or the location
+        Assert.False(Directory.Exists(Path.Combine(Environment.CurrentDirectory, "mb-fits")));
+        Assert.Empty(Directory.GetFileSystemEntries(location));
+    }
+
+    [Fact]
     public void SameSubjectSharesBodyScalesAcrossVideos()
     {
         // clearly different generated subjects, so separate fits must find different scales
@@ -147,6 +193,7 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         using (ps)
         {
             Assert.Equal(new[] { ("FitFailed," + FitCommand, ErrorCategory.InvalidData, tooShort) }, Errors(ps));
+            Assert.Equal("TooFewFrames", PSObject.AsPSObject(ps.Streams.Error[0].Exception).Properties["Problem"].Value.ToString());
             Assert.Equal(new[] { first, second }, withRejected.Select(r => Value<string>(r, "Source")));
             Assert.Equal(Numbers(withRejected[0], "ScaleIncrements"), Numbers(withRejected[1], "ScaleIncrements"));
         }
@@ -162,10 +209,12 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         File.WriteAllText(text, "not a zip archive");
         string video = Path.Combine(fixtures.Directory, "errors", "uncached.mp4");
         File.WriteAllBytes(video, new byte[] { 0, 0, 0, 24, (byte)'f', (byte)'t', (byte)'y', (byte)'p' });
+        string missingVideo = Path.Combine(fixtures.Directory, "errors", "missing.mp4");
         string tooShort = fixtures.WriteWalkingClip("errors", "short", frames: 2, seed: 8).KeypointsPath;
         using var host = HostedModule.Import();
 
-        var (ps, results) = Invoke(host, "param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 5", ("p", new[] { missing, folder, text, video, tooShort, good }));
+        var (ps, results) = Invoke(host, "param($p) Invoke-BiomechFit -LiteralPath $p -MaxIters 5",
+            ("p", new[] { missing, folder, text, video, missingVideo, "Env:PATH", "NoDrive:/x_keypoints.npz", tooShort, good }));
         using (ps)
         {
             Assert.Equal(good, Value<string>(Assert.Single(results), "Source"));
@@ -175,9 +224,28 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
                 ("PathIsDirectory," + FitCommand, ErrorCategory.InvalidArgument, folder),
                 ("NotAKeypointsFile," + FitCommand, ErrorCategory.InvalidData, text),
                 ("KeypointsNotInCache," + FitCommand, ErrorCategory.ObjectNotFound, video),
+                ("VideoNotFound," + FitCommand, ErrorCategory.ObjectNotFound, missingVideo),
+                ("NotAFileSystemPath," + FitCommand, ErrorCategory.InvalidArgument, "Env:PATH"),
+                ("DriveNotFound," + FitCommand, ErrorCategory.ObjectNotFound, "NoDrive:/x_keypoints.npz"),
                 ("FitFailed," + FitCommand, ErrorCategory.InvalidData, tooShort),
             }, Errors(ps));
-            Assert.Contains("Get-PoseKeypoints", ps.Streams.Error[3].Exception.Message);
+            // what the user can do now, and no cmdlet that does not exist
+            string notCached = ps.Streams.Error[3].Exception.Message;
+            Assert.Contains("_keypoints.npz", notCached);
+            Assert.DoesNotContain("Get-PoseKeypoints", notCached);
+            Assert.Equal("TooFewFrames", PSObject.AsPSObject(ps.Streams.Error[7].Exception).Properties["Problem"].Value.ToString());
+        }
+
+        // -Path: the same per-input errors, never a terminating one
+        var (patterns, fromPatterns) = Invoke(host, "param($p) Invoke-BiomechFit -Path $p -MaxIters 5", ("p", new[] { "Env:PATH", "NoDrive:/*.npz", good }));
+        using (patterns)
+        {
+            Assert.Equal(good, Value<string>(Assert.Single(fromPatterns), "Source"));
+            Assert.Equal(new[]
+            {
+                ("NotAFileSystemPath," + FitCommand, ErrorCategory.InvalidArgument, "Env:PATH"),
+                ("DriveNotFound," + FitCommand, ErrorCategory.ObjectNotFound, "NoDrive:/*.npz"),
+            }, Errors(patterns));
         }
 
         var (wildcard, none) = Invoke(host, "param($p) Invoke-BiomechFit -Path $p", ("p", Path.Combine(fixtures.Directory, "errors", "nothing*_keypoints.npz")));
@@ -283,64 +351,120 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         Assert.True(stopping < TimeSpan.FromSeconds(1), $"Stop took {stopping.TotalMilliseconds:F0} ms");
     }
 
+    // The generator films with a 1920x1080 camera and MeTRAbs' 55° field of view: with that camera the noise-free keypoints
+    // reproject exactly, with any other the 2D error stays large. So the 2D error tells which camera was used.
+    private const string FitWithExtra = "param($p, $extra) Invoke-BiomechFit -LiteralPath $p -MaxIters 20 @extra";
+    private static readonly double GeneratorFocalPixels = 1920 / (2 * Math.Tan(55.0 * Math.PI / 360));
+
+    private static System.Collections.Hashtable Extra(params (string Name, object Value)[] parameters) =>
+        new(parameters.ToDictionary(p => p.Name, p => p.Value));
+
+    private static double Error2dPixels(PSObject result) => (double)Metrics(result).Properties["Mean2dErrorPixels"].Value;
+
     [Fact]
-    public void KeypointFilesWithoutACameraFallBackToTheVideoBesideThemOrWarn()
+    public void KeypointFilesWithoutACameraOrVideoAssumeUpstreamsCameraWithAWarning()
     {
-        // The generator films with a 1920x1080 camera and MeTRAbs' 55° field of view: with that camera the noise-free
-        // keypoints reproject exactly, with any other the 2D error stays large. So the 2D error tells which camera was used.
-        double generatorFocalPixels = 1920 / (2 * Math.Tan(55.0 * Math.PI / 360));
-        const string Fit = "param($p, $extra) Invoke-BiomechFit -LiteralPath $p -MaxIters 20 @extra";
-        static System.Collections.Hashtable Extra(params (string Name, object Value)[] parameters) =>
-            new(parameters.ToDictionary(p => p.Name, p => p.Value));
         string lonely = fixtures.WriteUpstreamStyleClip("camera", "lonely", frames: 20, seed: 16);
         using var host = HostedModule.Import();
-        double Error2dPixels(PSObject result) => (double)Metrics(result).Properties["Mean2dErrorPixels"].Value;
 
-        var (warned, assumed) = Invoke(host, Fit, ("p", lonely), ("extra", Extra()));
+        var (warned, assumed) = Invoke(host, FitWithExtra, ("p", lonely), ("extra", Extra()));
         using (warned)
         {
             Assert.Empty(warned.Streams.Error);
-            Assert.Contains("Samsung S20", Assert.Single(warned.Streams.Warning).Message);
+            string warning = Assert.Single(warned.Streams.Warning).Message;
+            Assert.Contains("Samsung S20 camera (fx = fy = 1433.33 px, 1080x1920) and 30 frames/s", warning);
+            Assert.Contains("-FocalLengthPixels, -ImageWidthPixels, -ImageHeightPixels and -FramesPerSecond", warning);
             Assert.True(Error2dPixels(Assert.Single(assumed)) > 5, $"S20 camera: 2D error {Error2dPixels(assumed[0]):F1} px");
         }
 
-        var (given, right) = Invoke(host, Fit, ("p", lonely),
-            ("extra", Extra(("FocalLengthPixels", generatorFocalPixels), ("ImageWidthPixels", 1920), ("ImageHeightPixels", 1080), ("FramesPerSecond", 30.0))));
+        var (given, right) = Invoke(host, FitWithExtra, ("p", lonely),
+            ("extra", Extra(("FocalLengthPixels", GeneratorFocalPixels), ("ImageWidthPixels", 1920), ("ImageHeightPixels", 1080), ("FramesPerSecond", 30.0))));
         using (given)
         {
             Assert.Empty(given.Streams.Error);
             Assert.Empty(given.Streams.Warning);
-            output.WriteLine($"2D error: S20 camera {Error2dPixels(assumed[0]):F2} px, the generator's camera {Error2dPixels(Assert.Single(right)):F2} px");
-            Assert.InRange(Error2dPixels(right[0]), 0, 1);
+            Assert.InRange(Error2dPixels(Assert.Single(right)), 0, 1);
         }
 
-        // the size alone implies the 55° field of view
-        var (sized, sizedResults) = Invoke(host, Fit, ("p", lonely), ("extra", Extra(("ImageWidthPixels", 1920), ("ImageHeightPixels", 1080))));
-        using (sized)
-            Assert.InRange(Error2dPixels(Assert.Single(sizedResults)), 0, 1);
-
-        string unreadableBeside = fixtures.WriteUpstreamStyleClip("camera", "damaged", frames: 20, seed: 18);
-        File.WriteAllText(Path.Combine(Path.GetDirectoryName(unreadableBeside)!, "damaged.mov"), "not a video");
-        var (damaged, _) = Invoke(host, Fit, ("p", unreadableBeside), ("extra", Extra()));
-        using (damaged)
+        string damaged = fixtures.WriteUpstreamStyleClip("camera", "damaged", frames: 20, seed: 18);
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(damaged)!, "damaged.MOV"), "not a video");
+        var (unreadable, _) = Invoke(host, FitWithExtra, ("p", damaged), ("extra", Extra()));
+        using (unreadable)
         {
-            Assert.Empty(damaged.Streams.Error);
-            Assert.Equal(2, damaged.Streams.Warning.Count);
-            Assert.Contains("damaged.mov", damaged.Streams.Warning[0].Message);
-            Assert.Contains("Samsung S20", damaged.Streams.Warning[1].Message);
+            Assert.Empty(unreadable.Streams.Error);
+            Assert.Equal(2, unreadable.Streams.Warning.Count);
+            Assert.Contains("damaged.MOV", unreadable.Streams.Warning[0].Message);
+            Assert.Contains("Samsung S20", unreadable.Streams.Warning[1].Message);
+        }
+    }
+
+    [Fact]
+    public void APartialCameraWarnsOnlyAboutWhatIsStillAssumed()
+    {
+        // review P1: -ImageWidthPixels/-ImageHeightPixels or -FocalLengthPixels alone used to warn of the whole S20 camera
+        string lonely = fixtures.WriteUpstreamStyleClip("partial", "lonely", frames: 20, seed: 19);
+        using var host = HostedModule.Import();
+
+        // the size alone implies the 55° field of view: the generator's camera; only the frame rate is assumed
+        var (sized, sizedResults) = Invoke(host, FitWithExtra, ("p", lonely), ("extra", Extra(("ImageWidthPixels", 1920), ("ImageHeightPixels", 1080))));
+        using (sized)
+        {
+            string warning = Assert.Single(sized.Streams.Warning).Message;
+            Assert.DoesNotContain("S20", warning);
+            Assert.Contains("assuming 30 frames/s. Pass -FramesPerSecond to set it.", warning);
+            Assert.InRange(Error2dPixels(Assert.Single(sizedResults)), 0, 1);
         }
 
-        if (!VideoClips.HaveFfmpeg)
-            return; // the video-beside case needs a clip made by ffmpeg
-        string besideVideo = fixtures.WriteUpstreamStyleClip("camera", "withvideo", frames: 20, seed: 17);
-        MakeTestVideo(Path.Combine(Path.GetDirectoryName(besideVideo)!, "withvideo.mp4"), 1920, 1080);
-        var (fromVideo, fitted) = Invoke(host, Fit, ("p", besideVideo), ("extra", Extra(("Verbose", true))));
+        var (sizedAndTimed, _) = Invoke(host, FitWithExtra, ("p", lonely),
+            ("extra", Extra(("ImageWidthPixels", 1920), ("ImageHeightPixels", 1080), ("FramesPerSecond", 30.0))));
+        using (sizedAndTimed)
+            Assert.Empty(sizedAndTimed.Streams.Warning);
+
+        // a focal length alone: the image size is still upstream's, and the warning says only that
+        var (focal, _) = Invoke(host, FitWithExtra, ("p", lonely), ("extra", Extra(("FocalLengthPixels", GeneratorFocalPixels), ("FramesPerSecond", 30.0))));
+        using (focal)
+        {
+            string warning = Assert.Single(focal.Streams.Warning).Message;
+            Assert.Contains("the image size of upstream's Samsung S20 camera (1080x1920)", warning);
+            Assert.DoesNotContain("1433.33", warning);
+            Assert.EndsWith("Pass -ImageWidthPixels and -ImageHeightPixels to set them.", warning);
+        }
+
+        var (width, _) = Invoke(host, FitWithExtra, ("p", lonely), ("extra", Extra(("ImageWidthPixels", 1920), ("FramesPerSecond", 30.0))));
+        using (width)
+            Assert.Contains("the image height of upstream's Samsung S20 camera (1920 px)", Assert.Single(width.Streams.Warning).Message);
+    }
+
+    [FfmpegFact]
+    public void KeypointFilesWithoutACameraTakeItFromTheVideoBesideThem()
+    {
+        string besideVideo = fixtures.WriteUpstreamStyleClip("beside", "withvideo", frames: 20, seed: 17);
+        Ffmpeg.WriteTestPattern(Path.Combine(Path.GetDirectoryName(besideVideo)!, "withvideo.Mp4"), 1920, 1080);
+        using var host = HostedModule.Import();
+
+        var (fromVideo, fitted) = Invoke(host, FitWithExtra, ("p", besideVideo), ("extra", Extra(("Verbose", true))));
         using (fromVideo)
         {
             Assert.Empty(fromVideo.Streams.Warning);
-            Assert.Contains(fromVideo.Streams.Verbose, v => v.Message.Contains("withvideo.mp4", StringComparison.Ordinal) && v.Message.Contains("1920x1080", StringComparison.Ordinal));
+            Assert.Contains(fromVideo.Streams.Verbose, v => v.Message.Contains("withvideo.Mp4", StringComparison.Ordinal) && v.Message.Contains("1920x1080", StringComparison.Ordinal));
             Assert.InRange(Error2dPixels(Assert.Single(fitted)), 0, 1);
         }
+    }
+
+    [Fact]
+    public void AFitAndItsMetricsPrintAsSentences()
+    {
+        string keypoints = fixtures.WriteWalkingClip("strings", "walk", frames: 10, seed: 52).KeypointsPath;
+        using var host = HostedModule.Import();
+        var texts = host.Run("""
+            param($p)
+            $fit = Invoke-BiomechFit -LiteralPath $p -MaxIters 2
+            "$fit"
+            "$($fit.Metrics)"
+            """, new Dictionary<string, object?> { ["p"] = keypoints }).Select(o => o.ToString()).ToList();
+
+        Assert.Matches(@"^walk_keypoints\.npz: 10 frames, 3D error [\d.]+ mm, 2D error [\d.]+ px$", texts[0]);
+        Assert.Matches(@"^\d+ iterations, 3D error [\d.]+ mm, 2D error [\d.]+ px, [\d.]+ s, (Converged|IterationLimit|NoFurtherProgress)$", texts[1]);
     }
 
     [Fact]
@@ -351,7 +475,7 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
         string keypoints = fixtures.WriteWalkingClip("import", "walk", frames: 5, seed: 18).KeypointsPath;
         using var host = HostedModule.Import();
 
-        var (ps, results) = Invoke(host, "param($p) Import-BiomechFit -LiteralPath $p", ("p", new[] { missing, folder, keypoints }));
+        var (ps, results) = Invoke(host, "param($p) Import-BiomechFit -LiteralPath $p", ("p", new[] { missing, folder, keypoints, "Env:PATH" }));
         using (ps)
         {
             Assert.Empty(results);
@@ -360,10 +484,8 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
                 ("FittedModelNotFound," + ImportCommand, ErrorCategory.ObjectNotFound, missing),
                 ("PathIsDirectory," + ImportCommand, ErrorCategory.InvalidArgument, folder),
                 ("NotAFittedModelFile," + ImportCommand, ErrorCategory.InvalidData, keypoints),
+                ("NotAFileSystemPath," + ImportCommand, ErrorCategory.InvalidArgument, "Env:PATH"),
             }, Errors(ps));
         }
     }
-
-    private static void MakeTestVideo(string path, int width, int height) =>
-        VideoClips.RunFfmpeg($"-f lavfi -i testsrc=size={width}x{height}:rate=30 -t 0.2 -c:v libx264 -preset ultrafast -pix_fmt yuv420p \"{path}\"");
 }

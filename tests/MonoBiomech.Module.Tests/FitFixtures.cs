@@ -84,7 +84,7 @@ public sealed class FitFixtures : IDisposable
         return path;
     }
 
-    /// <summary>The clip's keypoints as the engine's PoseSequence (what Get-PoseKeypoints will emit), with only the first <paramref name="keepFrames"/> frames when given.</summary>
+    /// <summary>The clip's keypoints as a PoseSequence (what a pose-estimation stage emits), with only the first <paramref name="keepFrames"/> frames when given.</summary>
     public object PoseSequence(int frames, int seed, string source, int? keepFrames = null)
     {
         object keypoints = Property(GenerateWalking(frames, seed, source, 0.05), "Keypoints");

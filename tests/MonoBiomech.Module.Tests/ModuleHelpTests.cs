@@ -132,6 +132,22 @@ public sealed class ModuleHelpTests
     }
 
     [Fact]
+    public void HelpNamesOnlyCommandsThatExist()
+    {
+        string text = string.Join(" ", XDocument.Load(HelpFile).DescendantNodes().OfType<XText>().Select(t => t.Value));
+        using var host = HostedModule.Import();
+        // Verb-Noun with an approved verb is a command name (Levenberg-Marquardt is not one)
+        var verbs = new[] { typeof(VerbsCommon), typeof(VerbsCommunications), typeof(VerbsData), typeof(VerbsDiagnostic), typeof(VerbsLifecycle), typeof(VerbsOther), typeof(VerbsSecurity) }
+            .SelectMany(t => t.GetFields()).Select(f => (string)f.GetValue(null)!).ToHashSet(StringComparer.Ordinal);
+        var named = System.Text.RegularExpressions.Regex.Matches(text, @"\b([A-Z][a-z]+)-[A-Z][A-Za-z]+\b")
+            .Where(m => verbs.Contains(m.Groups[1].Value)).Select(m => m.Value).Distinct().ToList();
+        Assert.Contains("Invoke-BiomechFit", named);
+        var missing = named.Where(name => !PesterScriptTests.StandardCmdlets.Contains(name)
+            && host.Run("param($n) Get-Command -Name $n -ErrorAction Ignore", new Dictionary<string, object?> { ["n"] = name }).Count == 0).ToList();
+        Assert.Empty(missing);
+    }
+
+    [Fact]
     public void GetHelpShowsTheCameraDefaultsOfInvokeBiomechFit()
     {
         using var host = HostedModule.Import();

@@ -186,6 +186,23 @@ public sealed class PersonDetectionCmdletTests(VideoClips clips, Xunit.Abstracti
         Assert.Equal(ErrorCategory.ObjectNotFound, missingModel.CategoryInfo.Category);
     }
 
+    [Fact]
+    public void PathsOutsideTheFileSystemAreReportedPerInputOrStopTheCommandForTheModel()
+    {
+        using var host = HostedModule.Import();
+        using (var ps = host.Create())
+        {
+            ps.AddCommand("Invoke-PersonDetection").AddParameter("LiteralPath", new[] { "Env:PATH", "NoDrive:/walk.mp4" });
+            Assert.Empty(ps.Invoke());
+            Assert.Equal(new[] { ("NotAFileSystemPath," + CommandType, "Env:PATH"), ("DriveNotFound," + CommandType, "NoDrive:/walk.mp4") },
+                ps.Streams.Error.Select(e => (e.FullyQualifiedErrorId, e.TargetObject?.ToString() ?? "")));
+        }
+        var model = TerminatingError(host, ps => ps.AddCommand("Invoke-PersonDetection")
+            .AddParameter("LiteralPath", "/nonexistent.mp4").AddParameter("ModelPath", "Env:/detector.onnx"));
+        Assert.Equal("NotAFileSystemPath," + CommandType, model.FullyQualifiedErrorId);
+        Assert.Equal("Env:/detector.onnx", model.TargetObject);
+    }
+
     [SharedDataFact]
     public void AModelThatIsNotADetectorIsReportedAsAnUnknownLayout()
     {

@@ -11,11 +11,13 @@ namespace MonoBiomech.Module.Tests;
 /// </summary>
 public sealed class PesterScriptTests
 {
-    private static readonly HashSet<string> StandardCmdlets = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>pwsh's standard cmdlets the tests and the help use; the hosted engine has only the core ones.</summary>
+    internal static readonly HashSet<string> StandardCmdlets = new(StringComparer.OrdinalIgnoreCase)
     {
         "ForEach-Object", "Where-Object", "Sort-Object", "Select-Object", "Measure-Object", "Get-Item", "Get-ChildItem",
         "Test-Path", "Join-Path", "New-Item", "Remove-Item", "Set-Content", "Get-Content", "Import-Module", "Remove-Module",
         "Get-Module", "Get-Command", "Write-Host", "Write-Output", "Write-Warning", "Out-Null", "Start-Sleep",
+        "Format-Table", "Format-List", "Out-String", "Get-Date",
     };
 
     private static readonly HashSet<string> PesterCommands = new(StringComparer.OrdinalIgnoreCase)

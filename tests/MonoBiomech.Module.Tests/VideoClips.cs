@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MonoBiomech.Tests;
 
 namespace MonoBiomech.Module.Tests;
@@ -18,14 +17,14 @@ public sealed class VideoClips : IDisposable
 
         string source = SharedData.DataFile("walking_sports2d_demo.mp4");
         Short = Path.Combine(Directory, "walk.mp4");
-        MakeClip(source, Short, inputOptions: "", outputOptions: "-t 1 -vf scale=480:-2");
+        MakeClip(source, Short, inputOptions: [], outputOptions: ["-t", "1", "-vf", "scale=480:-2"]);
         Second = Path.Combine(Directory, "second.mp4");
         File.Copy(Short, Second);
         WithBrackets = Path.Combine(Directory, "walk [take 1].mp4");
         File.Copy(Short, WithBrackets);
         Long = Path.Combine(Directory, "long", "walk-long.mp4");
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Long)!);
-        MakeClip(source, Long, inputOptions: "-stream_loop 2", outputOptions: "-vf scale=640:-2");
+        MakeClip(source, Long, inputOptions: ["-stream_loop", "2"], outputOptions: ["-vf", "scale=640:-2"]);
 
         Empty = Path.Combine(Directory, "bad", "empty.mp4");
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Empty)!);
@@ -51,39 +50,20 @@ public sealed class VideoClips : IDisposable
     public string Missing { get; } = "";
     public string Folder { get; } = "";
 
-    /// <summary>True when the clips were cut by ffmpeg (short); false when they are full copies of the source.</summary>
-    public static bool HaveFfmpeg { get; } = FindOnPath("ffmpeg") is not null;
-
     public void Dispose()
     {
         try { System.IO.Directory.Delete(Directory, recursive: true); }
         catch (IOException) { } // a reader may still hold a file on some platforms; the OS cleans temp later
     }
 
-    private static void MakeClip(string source, string destination, string inputOptions, string outputOptions)
+    /// <summary>A short H.264 clip cut by ffmpeg where it is installed; a full copy of the source otherwise.</summary>
+    private static void MakeClip(string source, string destination, string[] inputOptions, string[] outputOptions)
     {
-        if (!HaveFfmpeg)
+        if (!Ffmpeg.Available)
         {
             File.Copy(source, destination);
             return;
         }
-        RunFfmpeg($"{inputOptions} -i \"{source}\" {outputOptions} -an -c:v libx264 -preset veryfast -pix_fmt yuv420p \"{destination}\"");
+        Ffmpeg.Run([.. inputOptions, "-i", source, .. outputOptions, "-an", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", destination]);
     }
-
-    /// <summary>Runs the ffmpeg CLI (quiet, overwriting) with the given arguments; throws with its messages when it fails.</summary>
-    public static void RunFfmpeg(string arguments)
-    {
-        var start = new ProcessStartInfo("ffmpeg", "-hide_banner -loglevel error -y " + arguments)
-        { RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(start)!;
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"ffmpeg {arguments} failed: {errors}");
-    }
-
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-        .Select(dir => Path.Combine(dir, program))
-        .FirstOrDefault(File.Exists);
 }

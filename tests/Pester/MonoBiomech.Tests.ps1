@@ -17,6 +17,19 @@ BeforeAll {
     Import-Module -Name $manifest -Force -ErrorAction Stop
     $sharedClip = [IO.Path]::Combine($repositoryRoot, '..', 'shared', 'data', 'walking_sports2d_demo.mp4')
     $work = New-Item -ItemType Directory -Path ([IO.Path]::Combine([IO.Path]::GetTempPath(), "mb-pester-$PID"))
+
+    $format = [xml](Get-Content -LiteralPath ([IO.Path]::Combine((Get-Module MonoBiomech).ModuleBase, 'MonoBiomech.format.ps1xml')) -Raw)
+    # Renders $object as a table 80 columns wide and checks that every column of its type's table view is there.
+    $assertTableFits = {
+        param($object)
+        $typeName = $object.GetType().FullName
+        $view = $format.Configuration.ViewDefinitions.View.Where({ $_.ViewSelectedBy.TypeName -eq $typeName -and $_['TableControl'] })[0]
+        $labels = @($view.TableControl.TableHeaders.TableColumnHeader.Label)
+        $lines = @(($object | Format-Table | Out-String -Width 80) -split "`r?`n" | Where-Object { $_.Trim() })
+        $headers = $lines[0] -split ' +' | Where-Object { $_ }
+        $headers | Should -Be $labels -Because "the $typeName table must show every column at 80 columns:`n$($lines -join "`n")"
+        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 80 }
+    }
 }
 
 AfterAll {
@@ -61,6 +74,18 @@ Describe 'Invoke-PersonDetection' {
         $result.FramesWithSubject | Should -BeGreaterThan 0
     }
 
+    It 'shows every column of the detection and cache tables in an 80-column console, and a short list view' -Skip:(-not $haveSharedClip) {
+        $detection = Invoke-PersonDetection -LiteralPath $sharedClip
+        & $assertTableFits $detection
+        & $assertTableFits (Get-MonoBiomechCache -Path $sharedClip -Stage PersonDetection)
+
+        # the list view and the text of a detection: no per-frame lists, no type names
+        $list = $detection | Format-List | Out-String -Width 120
+        $list | Should -Match 'SubjectTrack +: track \d+: frames \d+-\d+, seen in \d+'
+        $list | Should -Not -Match 'SubjectBoxes|System\.Collections'
+        "$detection" | Should -Match '^walking_sports2d_demo\.mp4: \d+ frames, subject in \d+, \d+ tracks$'
+    }
+
     It 'returns the cached result on a second run and forgets it after Clear-MonoBiomechCache' -Skip:(-not $haveSharedClip) {
         $first = Invoke-PersonDetection -LiteralPath $sharedClip
         $second = Invoke-PersonDetection -LiteralPath $sharedClip
@@ -84,6 +109,39 @@ Describe 'Invoke-PersonDetection' {
         $failures[2].FullyQualifiedErrorId | Should -BeLike 'NotAVideo,*'
         $failures[3].FullyQualifiedErrorId | Should -BeLike 'PathIsDirectory,*'
         $failures[3].CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
+
+    It 'prints nothing from OpenCV or FFmpeg for a bad video: the error record says it' {
+        # A child pwsh, whose OpenCV starts fresh; its stderr must stay empty while the errors arrive as records.
+        $text = [IO.Path]::Combine($work, 'quiet-notes.mp4')
+        Set-Content -LiteralPath $text -Value 'not a video'
+        $stub = [IO.Path]::Combine($work, 'quiet-stub.mp4')
+        [IO.File]::WriteAllBytes($stub, [byte[]](0, 0, 0, 24, 0x66, 0x74, 0x79, 0x70)) # an MP4 'ftyp' box and nothing else
+        $child = [IO.Path]::Combine($work, 'quiet-child.ps1')
+        Set-Content -LiteralPath $child -Value @'
+param($manifest, $text, $stub)
+Import-Module -Name $manifest -ErrorAction Stop
+$null = Invoke-PersonDetection -LiteralPath $text, $stub -ErrorAction SilentlyContinue -ErrorVariable failures
+$failures | ForEach-Object { $_.FullyQualifiedErrorId.Split(',')[0] + ': ' + $_.Exception.Message }
+'@
+        $start = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        if ([IO.Path]::GetFileNameWithoutExtension($start.FileName) -eq 'dotnet') {
+            $start.ArgumentList.Add([Reflection.Assembly]::GetEntryAssembly().Location) # pwsh installed as a dotnet tool: dotnet pwsh.dll
+        }
+        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $child, $manifest, $text, $stub) { $start.ArgumentList.Add($argument) }
+        $start.RedirectStandardOutput = $true
+        $start.RedirectStandardError = $true
+        foreach ($name in 'OPENCV_LOG_LEVEL', 'OPENCV_FFMPEG_LOGLEVEL', 'OPENCV_FFMPEG_DEBUG') { $null = $start.Environment.Remove($name) }
+        $process = [Diagnostics.Process]::Start($start)
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEnd()
+        $process.WaitForExit()
+
+        $stderr | Should -BeNullOrEmpty
+        $records = $stdout.Result -split "`r?`n" | Where-Object { $_ }
+        $records | Should -HaveCount 2
+        $records[0] | Should -BeLike 'NotAVideo: *quiet-notes.mp4*'
+        $records[1] | Should -BeLike 'VideoTruncated: *quiet-stub.mp4*truncated or damaged*'
     }
 
     It 'stops before reading videos when the ONNX model is missing' {
@@ -177,6 +235,24 @@ Describe 'Invoke-BiomechFit and Import-BiomechFit' {
         # Read-only: a script cannot change a (possibly cached) result's arrays.
         { $passed.CoordinateValues[0] = 1 } | Should -Throw
         "$passed" | Should -BeLike 'scripted.mp4: * frames, *'
+    }
+
+    It 'shows every column of the fit table in an 80-column console' {
+        & $assertTableFits (Invoke-BiomechFit -LiteralPath $keypointsFile -MaxIters 2)
+    }
+
+    It 'reports paths outside the file system one error each, and never writes outside it' {
+        $output = Invoke-BiomechFit -LiteralPath 'Env:PATH', 'NoDrive:/x_keypoints.npz', $keypointsFile -MaxIters 2 -ErrorAction SilentlyContinue -ErrorVariable failures
+        $output | Should -HaveCount 1
+        $failures | Should -HaveCount 2
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'NotAFileSystemPath,*'
+        $failures[0].TargetObject | Should -Be 'Env:PATH'
+        $failures[1].FullyQualifiedErrorId | Should -BeLike 'DriveNotFound,*'
+
+        { Invoke-BiomechFit -LiteralPath $keypointsFile -OutputDirectory 'Env:/mb-pester-fits' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NotAFileSystemPath,*'
+        Test-Path -LiteralPath ([IO.Path]::Combine([Environment]::CurrentDirectory, 'mb-pester-fits')) | Should -BeFalse
+        Test-Path -LiteralPath (Join-Path -Path $PWD.ProviderPath -ChildPath 'mb-pester-fits') | Should -BeFalse
     }
 
     It 'refuses to overwrite a fitted model without -Force' {

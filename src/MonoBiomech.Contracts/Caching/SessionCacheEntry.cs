@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace MonoBiomech.Caching;
 
 /// <summary>One cached result with its key parts and when it was stored.</summary>
@@ -19,4 +21,8 @@ public sealed class SessionCacheEntry
     /// <summary>The storing caller's estimate of the value's managed size, in bytes.</summary>
     public long ApproximateSizeBytes { get; }
     public DateTimeOffset CreatedUtc { get; }
+
+    /// <summary>For example "PersonDetection of walk.mp4, 12.3 KB".</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Stage} of {Path.GetFileName(VideoPath)}, {ApproximateSizeBytes / 1024.0:0.#} KB");
 }

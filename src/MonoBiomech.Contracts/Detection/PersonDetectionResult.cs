@@ -53,4 +53,9 @@ public sealed class PersonDetectionResult
     public TimeSpan Elapsed { get; }
 
     public PersonDetectionSettings Settings { get; }
+
+    /// <summary>For example "walk.mp4: 300 frames, subject in 290, 3 tracks".</summary>
+    public override string ToString() =>
+        $"{System.IO.Path.GetFileName(Video.Path)}: {FramesDecoded} frames, subject in {FramesWithSubject}, {Tracks.Count} tracks"
+        + (VideoEndedEarly ? ", the video ended early (damaged or truncated)" : "");
 }

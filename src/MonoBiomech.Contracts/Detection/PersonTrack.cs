@@ -20,4 +20,7 @@ public sealed class PersonTrack
 
     public int FirstFrame => FrameIndices[0];
     public int LastFrame => FrameIndices[^1];
+
+    /// <summary>For example "track 3: frames 10-250, seen in 200".</summary>
+    public override string ToString() => $"track {Id}: frames {FirstFrame}-{LastFrame}, seen in {FrameIndices.Count}";
 }

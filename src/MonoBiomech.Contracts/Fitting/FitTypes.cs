@@ -111,8 +111,9 @@ public sealed record FitMetrics(int Iterations, int PoseStageIterations, double 
 {
     public bool Converged => ExitReason == FitExitReason.Converged;
 
-    public override string ToString() =>
-        FormattableString.Invariant($"{ExitReason} after {Iterations} iterations, 3D {Mean3dErrorMillimetres:F1} mm, 2D {Mean2dErrorPixels:F1} px, {Elapsed.TotalSeconds:F2} s");
+    /// <summary>For example "42 iterations, 3D error 12.3 mm, 2D error 1.8 px, 0.52 s, Converged".</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Iterations} iterations, 3D error {Mean3dErrorMillimetres:0.#} mm, 2D error {Mean2dErrorPixels:0.#} px, {Elapsed.TotalSeconds:0.##} s, {ExitReason}");
 }
 
 /// <summary>
@@ -209,7 +210,8 @@ public sealed class BiomechFitResult
     public override string ToString()
     {
         string name = Source.Replace('\\', '/').Split('/')[^1];
-        return Metrics is null ? $"{name}: {FrameCount} frames" : $"{name}: {FrameCount} frames, {Metrics}";
+        return Metrics is null ? $"{name}: {FrameCount} frames" : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{name}: {FrameCount} frames, 3D error {Metrics.Mean3dErrorMillimetres:0.#} mm, 2D error {Metrics.Mean2dErrorPixels:0.#} px");
     }
 
     private double[] Series(IReadOnlyList<double> values, string name, AngleUnit unit)

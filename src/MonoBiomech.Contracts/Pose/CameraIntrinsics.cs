@@ -14,14 +14,21 @@ public sealed record CameraIntrinsics(double FocalLengthXPixels, double FocalLen
     public static CameraIntrinsics FromFieldOfView(int widthPixels, int heightPixels, double fieldOfViewDegrees = 55.0)
     {
         double focal = Math.Max(widthPixels, heightPixels) / (2.0 * Math.Tan(fieldOfViewDegrees * Math.PI / 360.0));
-        return new CameraIntrinsics(focal, focal, (widthPixels - 1) / 2.0, (heightPixels - 1) / 2.0, widthPixels, heightPixels);
+        return Centred(focal, widthPixels, heightPixels);
     }
+
+    /// <summary>
+    /// Square pixels (fx = fy = <paramref name="focalLengthPixels"/>) and the principal point at the image centre,
+    /// ((width − 1) / 2, (height − 1) / 2) with the origin at the centre of the top-left pixel.
+    /// </summary>
+    public static CameraIntrinsics Centred(double focalLengthPixels, int widthPixels, int heightPixels) =>
+        new(focalLengthPixels, focalLengthPixels, (widthPixels - 1) / 2.0, (heightPixels - 1) / 2.0, widthPixels, heightPixels);
 
     /// <summary>
     /// The camera upstream's fit hard-codes for every video (a Samsung Galaxy S20 in portrait, no distortion). Only a
     /// fallback for keypoint files that come with neither a camera nor their video.
     /// </summary>
-    public static CameraIntrinsics UpstreamSamsungS20 { get; } = new(1433.33, 1433.33, 539.5, 959.5, 1080, 1920);
+    public static CameraIntrinsics UpstreamSamsungS20 { get; } = Centred(1433.33, 1080, 1920);
 
     /// <summary>Projects a camera-frame point (any length unit, z &gt; 0) to pixels.</summary>
     public (double X, double Y) Project(double x, double y, double z) =>

@@ -60,4 +60,7 @@ public sealed class PoseSequence
 
     /// <summary>The camera both the 3D and 2D keypoints refer to.</summary>
     public CameraIntrinsics Camera { get; }
+
+    /// <summary>For example "walk.mp4: 300 frames x 87 keypoints".</summary>
+    public override string ToString() => $"{Path.GetFileName(Source)}: {FrameCount} frames x {JointCount} keypoints";
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace MonoBiomech.Video;
 
 /// <summary>What a video file holds, as the reader will deliver it.</summary>
@@ -14,4 +16,8 @@ public sealed record VideoInfo(
 {
     /// <summary>FrameCount / FramesPerSecond.</summary>
     public TimeSpan Duration => FramesPerSecond > 0 ? TimeSpan.FromSeconds(FrameCount / FramesPerSecond) : TimeSpan.Zero;
+
+    /// <summary>For example "walk.mp4: 1920x1080, 30 frames/s, 300 frames, h264".</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{System.IO.Path.GetFileName(Path)}: {WidthPixels}x{HeightPixels}, {FramesPerSecond:G4} frames/s, {FrameCount} frames, {Codec}");
 }

@@ -5,9 +5,10 @@ namespace MonoBiomech.Engine.Detection;
 
 /// <summary>
 /// Finds the persons in one frame. An instance holds the per-video state (buffers, background model); the loaded
-/// network behind it is immutable and may be shared between instances. Not thread-safe.
+/// network behind it is immutable and may be shared between instances. Not thread-safe. Internal: it takes an OpenCvSharp
+/// Mat, which must not become part of the engine's public surface.
 /// </summary>
-public interface IPersonDetector : IDisposable
+internal interface IPersonDetector : IDisposable
 {
     /// <summary>Human-readable name of the detector and its model, e.g. "YOLOv8 ONNX (/models/yolov8n.onnx)".</summary>
     string Description { get; }

@@ -103,7 +103,7 @@ public static class PersonDetectionPipeline
 
     /// <summary>A fresh per-video detector for the settings; ONNX networks come from the process-wide cache.</summary>
     /// <param name="framesPerSecond">Frame rate of the video the detector will see (the default detector's motion memory is timed by it and the detection interval).</param>
-    public static IPersonDetector CreateDetector(PersonDetectionSettings settings, double framesPerSecond = 30)
+    internal static IPersonDetector CreateDetector(PersonDetectionSettings settings, double framesPerSecond = 30)
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();

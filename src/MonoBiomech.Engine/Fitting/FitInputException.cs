@@ -1,17 +1,15 @@
+using MonoBiomech.Fitting;
+
 namespace MonoBiomech.Engine.Fitting;
 
-/// <summary>What is wrong with a video's keypoints for the fit.</summary>
-public enum FitInputProblem
+/// <summary>
+/// The fit rejected one input before solving anything: <see cref="InputSource"/> names it (the <c>PoseSequence.Source</c>),
+/// <see cref="Problem"/> says why. The subject's other inputs can be fitted without it.
+/// </summary>
+public sealed class FitInputException(string inputSource, FitInputProblem problem, string message) : Exception(message)
 {
-    TooFewFrames,
-    TooFewMatchingKeypoints,
-    NoConfidentKeypoints,
-    CannotPlaceBody,
-}
+    /// <summary>The rejected sequence's Source (named so as not to hide <see cref="Exception.Source"/>).</summary>
+    public string InputSource { get; } = inputSource;
 
-/// <summary>A video's keypoints cannot be fitted; <see cref="VideoSource"/> names the video, <see cref="Problem"/> says why.</summary>
-public sealed class FitInputException(string source, FitInputProblem problem, string message) : Exception(message)
-{
-    public string VideoSource { get; } = source;
     public FitInputProblem Problem { get; } = problem;
 }

@@ -1,3 +1,4 @@
+using MonoBiomech.Fitting;
 using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Fitting;

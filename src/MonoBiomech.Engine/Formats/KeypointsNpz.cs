@@ -37,11 +37,10 @@ public static class KeypointsNpz
 
     /// <summary>
     /// Reads a keypoint file. Frames whose keypoints are all zero (upstream's "no detection" fill) and non-finite values
-    /// get confidence 0, whatever <c>confs</c> says; a file without <c>confs</c> gets 1 elsewhere.
+    /// get confidence 0, whatever <c>confs</c> says; a file without <c>confs</c> gets 1 elsewhere. The camera and the
+    /// timestamps are null where the file stores none (upstream's files never do).
     /// </summary>
-    /// <param name="camera">Intrinsics to use when the file stores none (upstream files never do).</param>
-    /// <param name="framesPerSecond">Frame rate for the timestamps when the file stores none.</param>
-    public static PoseSequence Read(string path, CameraIntrinsics? camera = null, double framesPerSecond = 30)
+    public static KeypointsFile Read(string path)
     {
         IReadOnlyDictionary<string, NpyArray> arrays = NpzArchive.Read(path);
         NpyArray k3 = arrays.Require(path, "keypoints3d"), k2 = arrays.Require(path, "keypoints2d");
@@ -100,28 +99,22 @@ public static class KeypointsNpz
             throw new NpyFormatException(path, $"has {joints} joints but no joint_names (only bml_movi_87 files may omit them).");
         }
 
-        double[] timestamps;
+        double[]? timestamps = null;
         if (arrays.TryGetValue("timestamps", out NpyArray? times))
         {
             if (times.ElementCount != frames) throw new NpyFormatException(path, $"timestamps must have {frames} values.");
             timestamps = (double[])times.RequireNumbers(path, "timestamps").Clone();
         }
-        else
-        {
-            if (!(framesPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(framesPerSecond));
-            timestamps = Enumerable.Range(0, frames).Select(t => t / framesPerSecond).ToArray();
-        }
 
+        CameraIntrinsics? camera = null;
         if (arrays.TryGetValue("camera", out NpyArray? cameraArray))
         {
             double[] c = cameraArray.RequireNumbers(path, "camera");
             if (c.Length != 6) throw new NpyFormatException(path, "camera must hold [fx, fy, cx, cy, width, height].");
             camera = new CameraIntrinsics(c[0], c[1], c[2], c[3], (int)c[4], (int)c[5]);
         }
-        if (camera is null)
-            throw new NpyFormatException(path, "stores no camera intrinsics; pass the video's camera (e.g. CameraIntrinsics.FromFieldOfView).");
 
-        return new PoseSequence(path, names, timestamps, keypoints3d, keypoints2d, confidences, camera);
+        return new KeypointsFile(path, names, frames, timestamps, keypoints3d, keypoints2d, confidences, camera);
     }
 
     /// <summary>Writes a keypoint file upstream can read, plus our joint names, timestamps and camera.</summary>
@@ -141,5 +134,22 @@ public static class KeypointsNpz
             ["timestamps"] = NpyArray.FromNumbers(sequence.TimestampsSeconds, new[] { frames }),
             ["camera"] = NpyArray.FromNumbers(new[] { c.FocalLengthXPixels, c.FocalLengthYPixels, c.PrincipalPointXPixels, c.PrincipalPointYPixels, c.ImageWidthPixels, (double)c.ImageHeightPixels }, new[] { 6 }),
         });
+    }
+}
+
+/// <summary>What a keypoint file holds, as <see cref="KeypointsNpz.Read"/> found it.</summary>
+/// <param name="TimestampsSeconds">Null when the file stores no timestamps (upstream's files).</param>
+/// <param name="Camera">Null when the file stores no camera (upstream's files).</param>
+public sealed record KeypointsFile(string Path, IReadOnlyList<string> JointNames, int FrameCount, double[]? TimestampsSeconds,
+    double[] Keypoints3dMillimetres, double[] Keypoints2dPixels, double[] Confidences, CameraIntrinsics? Camera)
+{
+    /// <summary>The keypoints as a sequence, with the given camera and frame rate where the file stores none.</summary>
+    public PoseSequence ToPoseSequence(CameraIntrinsics cameraIfNone, double framesPerSecondIfNone)
+    {
+        ArgumentNullException.ThrowIfNull(cameraIfNone);
+        if (TimestampsSeconds is null && !(framesPerSecondIfNone > 0))
+            throw new ArgumentOutOfRangeException(nameof(framesPerSecondIfNone), framesPerSecondIfNone, "The frame rate must be positive.");
+        double[] timestamps = TimestampsSeconds ?? Enumerable.Range(0, FrameCount).Select(t => t / framesPerSecondIfNone).ToArray();
+        return new PoseSequence(Path, JointNames, timestamps, Keypoints3dMillimetres, Keypoints2dPixels, Confidences, Camera ?? cameraIfNone);
     }
 }

@@ -1,4 +1,5 @@
 using MonoBiomech.Video;
+using System.Runtime.InteropServices;
 using OpenCvSharp;
 
 namespace MonoBiomech.Engine.Video;
@@ -43,6 +44,7 @@ public sealed class VideoReader : IDisposable
     public static VideoReader Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        OpenCvLogging.EnsureSilenced();
         string fullPath = System.IO.Path.GetFullPath(path);
         if (Directory.Exists(fullPath))
             throw new VideoReadException(path, VideoReadFailure.IsDirectory, $"'{fullPath}' is a directory, not a video file.");
@@ -166,5 +168,57 @@ internal static class VideoContainerSignature
             || (At(head, 0, "RIFF") && At(head, 8, "AVI "))
             || At(head, 0, "OggS") || At(head, 0, "FLV")
             || (head.Length >= 4 && head[0] == 0 && head[1] == 0 && head[2] == 1 && (head[3] == 0xBA || head[3] == 0xB3)); // MPEG-PS / ES
+    }
+}
+
+/// <summary>
+/// Keeps OpenCV and its FFmpeg backend from printing to the console (lines such as "[mov,mp4,...] moov atom not found" or
+/// "[ WARN:0@0.055] global cap.cpp:215 ..."): what matters reaches the caller as a <see cref="VideoReadException"/>. OpenCV
+/// reads OPENCV_LOG_LEVEL when its logger starts and OPENCV_FFMPEG_LOGLEVEL when the FFmpeg backend first opens a file, from
+/// the native environment, which .NET's Environment.SetEnvironmentVariable does not change on Unix; so they are set with
+/// the C library's setenv, before the first capture. A value the user set is kept (for debugging a video).
+/// </summary>
+internal static class OpenCvLogging
+{
+    private const string LogLevelVariable = "OPENCV_LOG_LEVEL";
+    private const string FfmpegLogLevelVariable = "OPENCV_FFMPEG_LOGLEVEL";
+    private const string FfmpegQuiet = "-8"; // AV_LOG_QUIET
+
+    private static readonly Lazy<bool> s_silenced = new(Silence);
+
+    public static void EnsureSilenced() => _ = s_silenced.Value;
+
+    private static bool Silence()
+    {
+        bool userChoseLogLevel = Environment.GetEnvironmentVariable(LogLevelVariable) is not null;
+        SetNativeEnvironmentVariableUnlessSet(LogLevelVariable, "SILENT");
+        SetNativeEnvironmentVariableUnlessSet(FfmpegLogLevelVariable, FfmpegQuiet);
+        if (!userChoseLogLevel)
+            Cv2.SetLogLevel(LogLevel.SILENT); // in case OpenCV was loaded, and its logger started, before this ran
+        return true;
+    }
+
+    private static unsafe void SetNativeEnvironmentVariableUnlessSet(string name, string value)
+    {
+        if (Environment.GetEnvironmentVariable(name) is not null)
+            return;
+        if (OperatingSystem.IsWindows())
+        {
+            Environment.SetEnvironmentVariable(name, value); // the process environment itself on Windows
+            return;
+        }
+        string libc = OperatingSystem.IsMacOS() ? "libSystem.dylib" : "libc.so.6";
+        if (!NativeLibrary.TryLoad(libc, out IntPtr library) || !NativeLibrary.TryGetExport(library, "setenv", out IntPtr setenv))
+            return;
+        IntPtr nativeName = Marshal.StringToCoTaskMemUTF8(name), nativeValue = Marshal.StringToCoTaskMemUTF8(value);
+        try
+        {
+            ((delegate* unmanaged<IntPtr, IntPtr, int, int>)setenv)(nativeName, nativeValue, 0); // 0: keep an existing value
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(nativeName);
+            Marshal.FreeCoTaskMem(nativeValue);
+        }
     }
 }

@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Management.Automation;
+using Microsoft.PowerShell.Commands;
 
 namespace MonoBiomech.Commands;
 
 /// <summary>
 /// What the file-processing cmdlets share: -Path (wildcards) / -LiteralPath (FileInfo binds through FullName/PSPath),
-/// resolution to provider paths with one error per pattern that names nothing, a cancellation token that Ctrl+C
+/// the one resolver of every path parameter to file-system paths (relative to the current location, never the process
+/// directory; one error per bad input, a stop for a bad whole-command path), a cancellation token that Ctrl+C
 /// (StopProcessing) cancels, and running an engine call on a worker while relaying its progress from the pipeline thread.
 /// </summary>
 public abstract class FileInputCmdletBase : PSCmdlet, IDisposable
@@ -56,47 +59,92 @@ public abstract class FileInputCmdletBase : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Provider paths of -Path / -LiteralPath; one error per pattern that names nothing. Literal paths are not checked:
-    /// each cmdlet reports missing files and directories with its own ErrorIds.
+    /// File-system paths of -Path / -LiteralPath; one non-terminating error per input that names nothing (the cmdlet's
+    /// <see cref="NotFoundErrorId"/>), is no file-system path (NotAFileSystemPath) or is on a missing drive (DriveNotFound).
+    /// Literal paths are not checked for existence: each cmdlet reports missing files and directories with its own ErrorIds.
     /// </summary>
     protected IEnumerable<string> ResolveInputPaths()
     {
-        if (ParameterSetName == LiteralPathParameterSet)
+        bool literal = ParameterSetName == LiteralPathParameterSet;
+        foreach (string input in literal ? LiteralPath : Path)
         {
-            foreach (string literal in LiteralPath)
-                yield return SessionState.Path.GetUnresolvedProviderPathFromPSPath(literal);
-            yield break;
-        }
-
-        foreach (string pattern in Path)
-        {
-            List<string> resolved;
-            try
+            IReadOnlyList<string>? resolved = ResolveFileSystemPaths(input, literal, out ErrorRecord? error);
+            if (error is not null)
             {
-                resolved = GetResolvedProviderPathFromPSPath(pattern, out ProviderInfo provider).ToList();
-                if (!string.Equals(provider.Name, "FileSystem", StringComparison.Ordinal))
-                {
-                    WriteError(new ErrorRecord(
-                        new ArgumentException($"'{pattern}' is not a file system path."),
-                        "NotAFileSystemPath", ErrorCategory.InvalidArgument, pattern));
-                    continue;
-                }
-            }
-            catch (ItemNotFoundException e)
-            {
-                WriteError(new ErrorRecord(e, NotFoundErrorId, ErrorCategory.ObjectNotFound, pattern));
+                WriteError(error);
                 continue;
             }
-            if (resolved.Count == 0)
-            {
-                WriteError(new ErrorRecord(
-                    new FileNotFoundException($"No file matches '{pattern}'.", pattern),
-                    NotFoundErrorId, ErrorCategory.ObjectNotFound, pattern));
-            }
-            foreach (string path in resolved)
+            foreach (string path in resolved!)
                 yield return path;
         }
     }
+
+    /// <summary>
+    /// The file-system path a whole-command parameter (-OutputDirectory, -BodyModel, -ModelPath) names, taken literally and
+    /// relative to the current location; the item need not exist. Stops the command (NotAFileSystemPath, DriveNotFound)
+    /// when it is no file-system path, so nothing is ever read or written elsewhere.
+    /// </summary>
+    protected string ResolveParameterPath(string path)
+    {
+        IReadOnlyList<string>? resolved = ResolveFileSystemPaths(path, literal: true, out ErrorRecord? error);
+        if (error is not null)
+            throw Terminate(error);
+        return resolved![0];
+    }
+
+    /// <summary>Stops the command with <paramref name="error"/>; call it as <c>throw Terminate(error)</c> so the compiler sees the stop.</summary>
+    protected Exception Terminate(ErrorRecord error)
+    {
+        ThrowTerminatingError(error);
+        return new UnreachableException("ThrowTerminatingError returned.");
+    }
+
+    /// <summary>
+    /// The one path resolver of the module: file-system provider paths for a path (wildcards expanded unless
+    /// <paramref name="literal"/>), or null and the error to report.
+    /// </summary>
+    private IReadOnlyList<string>? ResolveFileSystemPaths(string path, bool literal, out ErrorRecord? error)
+    {
+        error = null;
+        List<string> resolved;
+        ProviderInfo provider;
+        try
+        {
+            if (literal)
+                resolved = [SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _)];
+            else
+                resolved = GetResolvedProviderPathFromPSPath(path, out provider).ToList();
+        }
+        catch (System.Management.Automation.DriveNotFoundException e)
+        {
+            error = new ErrorRecord(e, "DriveNotFound", ErrorCategory.ObjectNotFound, path);
+            return null;
+        }
+        catch (ProviderNotFoundException)
+        {
+            error = NotAFileSystemPath(path, "no provider of that name exists");
+            return null;
+        }
+        catch (ItemNotFoundException e)
+        {
+            error = new ErrorRecord(e, NotFoundErrorId, ErrorCategory.ObjectNotFound, path);
+            return null;
+        }
+        if (provider.ImplementingType != typeof(FileSystemProvider))
+        {
+            error = NotAFileSystemPath(path, $"it names an item of the {provider.Name} provider");
+            return null;
+        }
+        if (resolved.Count == 0)
+        {
+            error = new ErrorRecord(new FileNotFoundException($"No file matches '{path}'.", path), NotFoundErrorId, ErrorCategory.ObjectNotFound, path);
+            return null;
+        }
+        return resolved;
+    }
+
+    private static ErrorRecord NotAFileSystemPath(string path, string why) => new(
+        new ArgumentException($"'{path}' is not a file system path: {why}."), "NotAFileSystemPath", ErrorCategory.InvalidArgument, path);
 
     /// <summary>Writes a PathIsDirectory error and returns true when <paramref name="path"/> is a folder.</summary>
     /// <param name="expected">What the path should have named, for the message ("a keypoint file or video").</param>

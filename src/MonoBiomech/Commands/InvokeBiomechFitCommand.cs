@@ -1,20 +1,18 @@
 using System.Management.Automation;
-using MonoBiomech.Caching;
 using MonoBiomech.Engine.BodyModels;
 using MonoBiomech.Engine.Caching;
 using MonoBiomech.Engine.Fitting;
 using MonoBiomech.Engine.Formats;
-using MonoBiomech.Engine.Video;
 using MonoBiomech.Fitting;
 using MonoBiomech.Pose;
-using MonoBiomech.Video;
 
 namespace MonoBiomech.Commands;
 
 /// <summary>
 /// Fits the 40-DoF body model to 3D keypoints: PoseSequence objects from the pipeline, upstream <c>&lt;name&gt;_keypoints.npz</c>
-/// files, or videos whose keypoints Get-PoseKeypoints put in the session cache. Emits one <see cref="BiomechFitResult"/> per
-/// video and, with -OutputDirectory, writes <c>&lt;name&gt;_fitted_model.npz</c>.
+/// files, or videos whose keypoints are in the session cache. Emits one <see cref="BiomechFitResult"/> per video and, with
+/// -OutputDirectory, writes <c>&lt;name&gt;_fitted_model.npz</c>. Where the camera and frame rate come from is the engine's
+/// <see cref="KeypointSource"/> policy; this cmdlet passes the parameters on and reports its warnings.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "BiomechFit", DefaultParameterSetName = PathParameterSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(BiomechFitResult))]
@@ -24,29 +22,23 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
 
     private const string InputObjectParameterSet = "InputObject";
 
-    /// <summary>The session-cache stage under which Get-PoseKeypoints stores a video's <see cref="PoseSequence"/>.</summary>
-    internal const string PoseCacheStage = "Pose";
-
-    internal const string DefaultBodyModelFileName = "monobiomech_body.xml";
-
-    /// <summary>Videos looked for beside a keypoint file to learn the camera it was computed for.</summary>
-    private static readonly string[] SiblingVideoExtensions = { ".mp4", ".mov", ".avi", ".mkv", ".MP4", ".MOV", ".AVI", ".MKV" };
-
-    /// <summary>Frame rate assumed for keypoint files without timestamps when neither -FramesPerSecond nor a video says otherwise.</summary>
-    private const double AssumedFramesPerSecond = 30;
+    private const string DefaultBodyModelFileName = "monobiomech_body.xml";
 
     private BodyModel? _bodyModel;
     private BiomechFitSettings _settings = new();
+    private CameraOverride _camera = CameraOverride.None;
+    private double? _framesPerSecond;
     private string? _outputDirectory;
     private readonly List<PlannedFit> _sameSubject = new();
-    private readonly HashSet<string> _plannedOutputs = new(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+    /// <summary>Output file -> the input that writes it, to refuse a second input with the same output.</summary>
+    private readonly Dictionary<string, string> _plannedOutputs = new(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
     private int _activityNumber;
 
     #endregion
 
     #region Parameters
 
-    /// <summary>Keypoint sequences, for example from Get-PoseKeypoints.</summary>
+    /// <summary>Keypoint sequences, for example built by a script with <c>[MonoBiomech.Pose.PoseSequence]::new(...)</c>.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = InputObjectParameterSet, ValueFromPipeline = true)]
     [ValidateNotNull]
     public PoseSequence[] InputObject { get; set; } = Array.Empty<PoseSequence>();
@@ -71,7 +63,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
     [ValidateRange(1, 100_000)]
     public int ImageHeightPixels { get; set; }
 
-    /// <summary>Frame rate for keypoint files without timestamps (upstream's); default: the video beside the file, else 30.</summary>
+    /// <summary>Frame rate for keypoint files without timestamps (upstream's); default: the video beside the file, else 30 (with a warning).</summary>
     [Parameter]
     [ValidateRange(0.1, 10_000.0)]
     public double FramesPerSecond { get; set; }
@@ -124,13 +116,18 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
             _settings = _settings with { MaxIterations = MaxIters };
         if (bound.ContainsKey(nameof(Tolerance)))
             _settings = _settings with { RelativeCostTolerance = Tolerance };
+        _camera = new CameraOverride(
+            bound.ContainsKey(nameof(FocalLengthPixels)) ? FocalLengthPixels : null,
+            bound.ContainsKey(nameof(ImageWidthPixels)) ? ImageWidthPixels : null,
+            bound.ContainsKey(nameof(ImageHeightPixels)) ? ImageHeightPixels : null);
+        _framesPerSecond = bound.ContainsKey(nameof(FramesPerSecond)) ? FramesPerSecond : null;
 
         if (OutputDirectory is not null)
         {
-            _outputDirectory = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory);
+            _outputDirectory = ResolveParameterPath(OutputDirectory);
             if (File.Exists(_outputDirectory))
             {
-                ThrowTerminatingError(new ErrorRecord(
+                throw Terminate(new ErrorRecord(
                     new IOException($"-OutputDirectory '{_outputDirectory}' is a file, not a folder."),
                     "OutputDirectoryIsFile", ErrorCategory.InvalidArgument, _outputDirectory));
             }
@@ -144,16 +141,15 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
         if (ParameterSetName == InputObjectParameterSet)
         {
             foreach (PoseSequence sequence in InputObject.TakeWhile(_ => !StopToken.IsCancellationRequested))
-                Plan(sequence);
+                Plan(Report(KeypointSource.FromSequence(sequence, _camera)));
             return;
         }
         foreach (string path in ResolveInputPaths())
         {
             if (StopToken.IsCancellationRequested)
                 return;
-            PoseSequence? sequence = LoadKeypoints(path);
-            if (sequence is not null)
-                Plan(sequence);
+            if (Resolve(path) is ResolvedKeypoints keypoints)
+                Plan(Report(keypoints));
         }
     }
 
@@ -167,35 +163,105 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
     {
         string path = BodyModel is null
             ? System.IO.Path.Combine(Loading.ModuleInitializer.ModuleDirectory, "models", DefaultBodyModelFileName)
-            : SessionState.Path.GetUnresolvedProviderPathFromPSPath(BodyModel);
+            : ResolveParameterPath(BodyModel);
         try
         {
             return Engine.BodyModels.BodyModel.LoadMjcf(path); // qualified: the -BodyModel parameter hides the type name here
         }
         catch (FileNotFoundException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "BodyModelNotFound", ErrorCategory.ObjectNotFound, path));
+            throw Terminate(new ErrorRecord(e, "BodyModelNotFound", ErrorCategory.ObjectNotFound, path));
         }
         catch (BodyModelFormatException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "BodyModelInvalid", ErrorCategory.InvalidData, path));
+            throw Terminate(new ErrorRecord(e, "BodyModelInvalid", ErrorCategory.InvalidData, path));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "BodyModelUnreadable", ErrorCategory.ReadError, path));
+            throw Terminate(new ErrorRecord(e, "BodyModelUnreadable", ErrorCategory.ReadError, path));
         }
-        throw new InvalidOperationException("unreachable: ThrowTerminatingError throws");
+    }
+
+    /// <summary>The keypoints a path names (a keypoint file, or a video whose keypoints are cached); null after writing an error.</summary>
+    private ResolvedKeypoints? Resolve(string path)
+    {
+        if (ReportIfDirectory(path, "a keypoint file or video"))
+            return null;
+        string notFoundId = KeypointSource.IsKeypointFile(path) ? "KeypointsFileNotFound" : "VideoNotFound";
+        if (!File.Exists(path))
+        {
+            WriteError(new ErrorRecord(new FileNotFoundException($"'{path}' does not exist.", path), notFoundId, ErrorCategory.ObjectNotFound, path));
+            return null;
+        }
+        try
+        {
+            return KeypointSource.Resolve(path, _camera, _framesPerSecond, SessionCache.Shared);
+        }
+        catch (NpyFormatException e)
+        {
+            WriteError(new ErrorRecord(e, "NotAKeypointsFile", ErrorCategory.InvalidData, path));
+        }
+        catch (KeypointsNotCachedException e)
+        {
+            WriteError(new ErrorRecord(e, "KeypointsNotInCache", ErrorCategory.ObjectNotFound, path));
+        }
+        catch (FileNotFoundException e)
+        {
+            WriteError(new ErrorRecord(e, notFoundId, ErrorCategory.ObjectNotFound, path)); // removed since the check
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            WriteError(new ErrorRecord(e, "KeypointsReadFailed", ErrorCategory.ReadError, path));
+        }
+        return null;
+    }
+
+    /// <summary>Writes the engine's warnings (with the parameters that set what it assumed) and where the camera came from.</summary>
+    private PoseSequence Report(ResolvedKeypoints keypoints)
+    {
+        foreach (KeypointSourceWarning warning in keypoints.Warnings)
+        {
+            WriteWarning(warning.Kind == KeypointSourceWarningKind.UpstreamDefaultsAssumed
+                ? warning.Message + " " + ParametersThatSet(keypoints.Provenance)
+                : warning.Message);
+        }
+        WriteVerbose($"'{keypoints.Sequence.Source}': {keypoints.Describe()}");
+        return keypoints.Sequence;
+    }
+
+    /// <summary>"Pass -ImageHeightPixels and -FramesPerSecond to set them." for the values taken from upstream's defaults.</summary>
+    private static string ParametersThatSet(KeypointProvenance provenance)
+    {
+        var parameters = new List<string>();
+        if (provenance.FocalLength == KeypointValueOrigin.UpstreamDefault)
+            parameters.Add("-" + nameof(FocalLengthPixels));
+        if (provenance.ImageWidth == KeypointValueOrigin.UpstreamDefault)
+            parameters.Add("-" + nameof(ImageWidthPixels));
+        if (provenance.ImageHeight == KeypointValueOrigin.UpstreamDefault)
+            parameters.Add("-" + nameof(ImageHeightPixels));
+        if (provenance.FrameTiming == KeypointValueOrigin.UpstreamDefault)
+            parameters.Add("-" + nameof(FramesPerSecond));
+        string list = parameters.Count == 1 ? parameters[0] : string.Join(", ", parameters.SkipLast(1)) + " and " + parameters[^1];
+        return $"Pass {list} to set {(parameters.Count == 1 ? "it" : "them")}.";
     }
 
     /// <summary>Checks the output file, asks ShouldProcess, then fits now or, with -SameSubject, at the end.</summary>
     private void Plan(PoseSequence sequence)
     {
-        sequence = WithCameraOverrides(sequence);
         string? outputPath = null;
         if (_outputDirectory is not null)
         {
             outputPath = System.IO.Path.Combine(_outputDirectory, KeypointsNpz.BaseName(sequence.Source) + FittedModelNpz.FileSuffix);
-            if (!Force && (File.Exists(outputPath) || _plannedOutputs.Contains(outputPath)))
+            if (_plannedOutputs.TryGetValue(outputPath, out string? firstSource))
+            {
+                // Even with -Force: the second fit would silently replace the first.
+                WriteError(new ErrorRecord(
+                    new IOException($"'{sequence.Source}' would be written to '{outputPath}', as '{firstSource}' already is in this command; " +
+                                    "fit them with different -OutputDirectory folders."),
+                    "DuplicateOutputPath", ErrorCategory.InvalidOperation, sequence.Source));
+                return;
+            }
+            if (!Force && File.Exists(outputPath))
             {
                 WriteError(new ErrorRecord(
                     new IOException($"'{outputPath}' already exists; use -Force to overwrite it."),
@@ -204,7 +270,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
             }
             if (!ShouldProcess(outputPath, $"Fit the body model to '{sequence.Source}' and write the fitted model"))
                 return;
-            _plannedOutputs.Add(outputPath);
+            _plannedOutputs.Add(outputPath, sequence.Source);
         }
 
         var plan = new PlannedFit(sequence, outputPath);
@@ -216,8 +282,8 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
 
     /// <summary>
     /// Fits one subject (one video, or all of them with -SameSubject) and emits and writes the results. A video the engine
-    /// rejects (too few frames or matching keypoints, no confident keypoint) gets a FitFailed error; the subject's other
-    /// videos are then fitted without it.
+    /// rejects (<see cref="FitInputException"/>: too few frames or matching keypoints, no confident keypoint, no pelvis) gets a
+    /// FitFailed error; the subject's other videos are then fitted without it.
     /// </summary>
     private void Fit(IReadOnlyList<PlannedFit> plans)
     {
@@ -240,12 +306,11 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
                 }
                 catch (FitInputException e)
                 {
-                    // The engine checks every video before it solves anything and says which one it rejects.
-                    int rejected = remaining.FindIndex(p => p.Sequence.Source == e.VideoSource);
-                    object target = rejected >= 0 ? remaining[rejected].Sequence.Source : sequences.Select(s => s.Source).ToArray();
-                    WriteError(new ErrorRecord(e, "FitFailed", ErrorCategory.InvalidData, target));
+                    // The engine checks every video before it solves anything and names the one it rejects.
+                    WriteError(new ErrorRecord(e, "FitFailed", ErrorCategory.InvalidData, e.InputSource));
+                    int rejected = remaining.FindIndex(p => p.Sequence.Source == e.InputSource);
                     if (rejected < 0)
-                        return;
+                        return; // not one of ours: never retry without removing an input
                     remaining.RemoveAt(rejected);
                     continue;
                 }
@@ -288,137 +353,6 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
         {
             PercentComplete = report.MaxIterations > 0 ? Math.Clamp(100 * report.Iteration / report.MaxIterations, 0, 100) : -1,
         };
-
-    /// <summary>The keypoints a path names: a keypoint file, or a video whose keypoints are cached. Null after writing an error.</summary>
-    private PoseSequence? LoadKeypoints(string path)
-    {
-        if (ReportIfDirectory(path, "a keypoint file or video"))
-            return null;
-        if (!File.Exists(path))
-        {
-            WriteError(new ErrorRecord(
-                new FileNotFoundException($"'{path}' does not exist.", path),
-                "KeypointsFileNotFound", ErrorCategory.ObjectNotFound, path));
-            return null;
-        }
-        return path.EndsWith(".npz", StringComparison.OrdinalIgnoreCase) ? ReadKeypointsFile(path) : CachedKeypoints(path);
-    }
-
-    private PoseSequence? ReadKeypointsFile(string path)
-    {
-        var bound = MyInvocation.BoundParameters;
-        bool cameraGiven = bound.ContainsKey(nameof(FocalLengthPixels)) && bound.ContainsKey(nameof(ImageWidthPixels)) && bound.ContainsKey(nameof(ImageHeightPixels));
-        bool framesPerSecondGiven = bound.ContainsKey(nameof(FramesPerSecond));
-        VideoInfo? video = cameraGiven && framesPerSecondGiven ? null : ProbeVideoBeside(path);
-
-        // Used only when the file stores no camera (upstream's never do); MeTRAbs assumed a 55° field of view.
-        CameraIntrinsics assumedCamera = video is null ? CameraIntrinsics.UpstreamSamsungS20 : CameraIntrinsics.FromFieldOfView(video.WidthPixels, video.HeightPixels);
-        double framesPerSecond = framesPerSecondGiven ? FramesPerSecond : video?.FramesPerSecond ?? AssumedFramesPerSecond;
-        PoseSequence sequence;
-        try
-        {
-            sequence = KeypointsNpz.Read(path, assumedCamera, framesPerSecond);
-        }
-        catch (NpyFormatException e)
-        {
-            WriteError(new ErrorRecord(e, "NotAKeypointsFile", ErrorCategory.InvalidData, path));
-            return null;
-        }
-        catch (FileNotFoundException e)
-        {
-            WriteError(new ErrorRecord(e, "KeypointsFileNotFound", ErrorCategory.ObjectNotFound, path));
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            WriteError(new ErrorRecord(e, "KeypointsReadFailed", ErrorCategory.ReadError, path));
-            return null;
-        }
-
-        bool fileStoresCamera = !ReferenceEquals(sequence.Camera, assumedCamera);
-        if (!fileStoresCamera && video is null && !cameraGiven)
-        {
-            WriteWarning($"'{path}' stores no camera and no video of the same name is beside it: assuming upstream's Samsung S20 camera " +
-                         $"(fx = fy = {CameraIntrinsics.UpstreamSamsungS20.FocalLengthXPixels} px, {CameraIntrinsics.UpstreamSamsungS20.ImageWidthPixels}x{CameraIntrinsics.UpstreamSamsungS20.ImageHeightPixels})" +
-                         (framesPerSecondGiven ? "" : $" and {AssumedFramesPerSecond} frames/s unless the file stores timestamps") +
-                         ". Pass -FocalLengthPixels, -ImageWidthPixels, -ImageHeightPixels and -FramesPerSecond to set them.");
-        }
-        else if (!fileStoresCamera && video is not null)
-        {
-            WriteVerbose($"'{path}': camera from '{video.Path}' ({video.WidthPixels}x{video.HeightPixels}, 55° field of view, {video.FramesPerSecond:G4} frames/s).");
-        }
-        return sequence;
-    }
-
-    /// <summary>The video of the same base name beside a keypoint file, or null (with a warning when one exists but cannot be read).</summary>
-    private VideoInfo? ProbeVideoBeside(string keypointsPath)
-    {
-        string directory = System.IO.Path.GetDirectoryName(keypointsPath) ?? ".";
-        string baseName = KeypointsNpz.BaseName(keypointsPath);
-        foreach (string extension in SiblingVideoExtensions)
-        {
-            string candidate = System.IO.Path.Combine(directory, baseName + extension);
-            if (!File.Exists(candidate))
-                continue;
-            try
-            {
-                using VideoReader reader = VideoReader.Open(candidate);
-                return reader.Info;
-            }
-            catch (VideoReadException e)
-            {
-                WriteWarning($"The video '{candidate}' beside '{keypointsPath}' cannot be read, so its camera is unknown: {e.Message}");
-            }
-        }
-        return null;
-    }
-
-    /// <summary>The newest cached keypoints of the video as it is now, or null after a KeypointsNotInCache error.</summary>
-    private PoseSequence? CachedKeypoints(string videoPath)
-    {
-        VideoFileIdentity identity;
-        try
-        {
-            identity = VideoFileIdentity.Of(videoPath);
-        }
-        catch (FileNotFoundException e)
-        {
-            WriteError(new ErrorRecord(e, "KeypointsFileNotFound", ErrorCategory.ObjectNotFound, videoPath));
-            return null;
-        }
-        SessionCacheEntry? entry = SessionCache.Shared.Entries()
-            .LastOrDefault(e => e.Stage == PoseCacheStage && e.Key.Video == identity && e.Value is PoseSequence);
-        if (entry is not null)
-        {
-            WriteVerbose($"Using the cached keypoints of '{videoPath}' ({entry.SettingsKey}).");
-            return (PoseSequence)entry.Value;
-        }
-        WriteError(new ErrorRecord(
-            new InvalidOperationException($"The keypoints of '{videoPath}' are not in the session cache. Run Get-PoseKeypoints on the video first, or pass its <name>{KeypointsNpz.FileSuffix} file."),
-            "KeypointsNotInCache", ErrorCategory.ObjectNotFound, videoPath));
-        return null;
-    }
-
-    /// <summary>The sequence with -FocalLengthPixels / -ImageWidthPixels / -ImageHeightPixels applied to its camera.</summary>
-    private PoseSequence WithCameraOverrides(PoseSequence sequence)
-    {
-        var bound = MyInvocation.BoundParameters;
-        bool focalGiven = bound.ContainsKey(nameof(FocalLengthPixels));
-        bool sizeGiven = bound.ContainsKey(nameof(ImageWidthPixels)) || bound.ContainsKey(nameof(ImageHeightPixels));
-        if (!focalGiven && !sizeGiven)
-            return sequence;
-
-        CameraIntrinsics current = sequence.Camera;
-        int width = bound.ContainsKey(nameof(ImageWidthPixels)) ? ImageWidthPixels : current.ImageWidthPixels;
-        int height = bound.ContainsKey(nameof(ImageHeightPixels)) ? ImageHeightPixels : current.ImageHeightPixels;
-        double focal = focalGiven ? FocalLengthPixels
-            : sizeGiven ? CameraIntrinsics.FromFieldOfView(width, height).FocalLengthXPixels
-            : current.FocalLengthXPixels;
-        var camera = new CameraIntrinsics(focal, focal, (width - 1) / 2.0, (height - 1) / 2.0, width, height);
-        return new PoseSequence(sequence.Source, sequence.JointNames, sequence.TimestampsSeconds, sequence.Keypoints3dMillimetres,
-            sequence.Keypoints2dPixels, sequence.Confidences, camera);
-    }
-
 
     #endregion
 

@@ -17,8 +17,6 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
 {
     #region Members
 
-    internal const string CacheStage = "PersonDetection";
-
     private PersonDetectionSettings _settings = new();
     private int _videoNumber;
 
@@ -99,15 +97,15 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
         {
             if (ModelPath is null)
             {
-                ThrowTerminatingError(new ErrorRecord(
+                throw Terminate(new ErrorRecord(
                     new ArgumentException("-Detector Onnx needs -ModelPath, the ONNX person detector file."),
                     "DetectorModelRequired", ErrorCategory.InvalidArgument, null));
             }
             // A missing model fails every video the same way, so it stops the command before any video is read.
-            string modelPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(ModelPath);
+            string modelPath = ResolveParameterPath(ModelPath);
             if (!File.Exists(modelPath))
             {
-                ThrowTerminatingError(new ErrorRecord(
+                throw Terminate(new ErrorRecord(
                     new FileNotFoundException($"The ONNX person detector '{modelPath}' does not exist.", modelPath),
                     "DetectorModelNotFound", ErrorCategory.ObjectNotFound, modelPath));
             }
@@ -118,7 +116,7 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
 
     private void DetectInVideo(string videoPath)
     {
-        SessionCacheKey? cacheKey = CacheKeyFor(videoPath);
+        SessionCacheKey? cacheKey = StageCache.PersonDetectionKey(videoPath, _settings);
         if (cacheKey is not null && !Force && SessionCache.Shared.TryGet(cacheKey, out PersonDetectionResult? cached))
         {
             WriteVerbose($"Using the cached person detection of '{videoPath}' (Clear-MonoBiomechCache or -Force to redo it).");
@@ -134,7 +132,7 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
                 (progress, token) => PersonDetectionPipeline.Run(videoPath, _settings, progress, token),
                 report => DescribeProgress(activityId, activity, report));
             if (cacheKey is not null)
-                SessionCache.Shared.Set(cacheKey, result, EstimateSizeBytes(result));
+                SessionCache.Shared.StorePersonDetection(cacheKey, result);
             WriteObject(result);
         }
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
@@ -157,11 +155,11 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
         catch (UnknownModelLayoutException e)
         {
             // The same model would fail on every further video.
-            ThrowTerminatingError(new ErrorRecord(e, "UnknownDetectorLayout", ErrorCategory.InvalidData, e.ModelPath));
+            throw Terminate(new ErrorRecord(e, "UnknownDetectorLayout", ErrorCategory.InvalidData, e.ModelPath));
         }
         catch (DetectorModelLoadException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "DetectorModelUnreadable", ErrorCategory.InvalidData, e.ModelPath));
+            throw Terminate(new ErrorRecord(e, "DetectorModelUnreadable", ErrorCategory.InvalidData, e.ModelPath));
         }
         catch (IOException e)
         {
@@ -170,21 +168,6 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
         finally
         {
             WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
-        }
-    }
-
-    /// <summary>The cache key of the file as it is now; null when there is no file (the engine then reports why).</summary>
-    private SessionCacheKey? CacheKeyFor(string videoPath)
-    {
-        try
-        {
-            return File.Exists(videoPath)
-                ? new SessionCacheKey(VideoFileIdentity.Of(videoPath), CacheStage, PersonDetectionPipeline.SettingsKey(_settings))
-                : null;
-        }
-        catch (IOException)
-        {
-            return null; // removed between the two checks
         }
     }
 
@@ -199,15 +182,6 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
                 record.SecondsRemaining = (int)Math.Ceiling(Math.Max(0, report.FrameCount - report.FramesDone) / report.FramesPerSecond);
         }
         return record;
-    }
-
-    /// <summary>Managed size estimate shown by Get-MonoBiomechCache: per-frame records plus boxes.</summary>
-    private static long EstimateSizeBytes(PersonDetectionResult result)
-    {
-        const int FrameRecordBytes = 64, BoxBytes = 48, ReferenceBytes = 8;
-        long boxes = result.Frames.Sum(f => (long)f.Boxes.Count) + result.Tracks.Sum(t => (long)t.Boxes.Count);
-        return result.Frames.Count * (FrameRecordBytes + ReferenceBytes) + boxes * BoxBytes
-               + result.SubjectBoxes.Count * (ReferenceBytes + BoxBytes);
     }
 
     #endregion

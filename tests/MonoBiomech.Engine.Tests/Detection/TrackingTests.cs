@@ -31,6 +31,7 @@ public sealed class TrackingTests
         var (tracks, ids) = Run(maxGap: 5, frames);
         Assert.Equal(2, tracks.Count);
         int trackA = ids[0][1], trackB = ids[0][0];
+        Assert.Equal($"track {trackB}: frames 0-29, seen in 27", tracks.Single(t => t.Id == trackB).ToString());
         for (int f = 0; f < 30; f++)
         {
             if (f is >= 14 and <= 16)

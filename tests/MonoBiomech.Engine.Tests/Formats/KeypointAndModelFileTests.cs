@@ -40,7 +40,10 @@ public sealed class KeypointAndModelFileTests : IDisposable
         PoseSequence original = Sample();
         string path = Path.Combine(folder, "clip_keypoints.npz");
         KeypointsNpz.Write(path, original);
-        PoseSequence read = KeypointsNpz.Read(path);
+        KeypointsFile file = KeypointsNpz.Read(path);
+        Assert.Equal(original.Camera, file.Camera);
+        Assert.Equal(original.TimestampsSeconds, file.TimestampsSeconds);
+        PoseSequence read = file.ToPoseSequence(CameraIntrinsics.UpstreamSamsungS20, framesPerSecondIfNone: 1);
         Assert.Equal(original.JointNames, read.JointNames);
         Assert.Equal(original.TimestampsSeconds, read.TimestampsSeconds);
         Assert.Equal(original.Keypoints3dMillimetres, read.Keypoints3dMillimetres);
@@ -64,8 +67,11 @@ public sealed class KeypointAndModelFileTests : IDisposable
             ["keypoints2d"] = NpyArray.FromNumbers(new double[frames * joints * 2], new[] { frames, joints, 2 }, NpyDataType.Float32),
             ["confs"] = NpyArray.FromNumbers(Enumerable.Repeat(1.0, frames * joints).ToArray(), new[] { frames, joints }, NpyDataType.Float32),
         });
-        Assert.Throws<NpyFormatException>(() => KeypointsNpz.Read(path));
-        PoseSequence read = KeypointsNpz.Read(path, CameraIntrinsics.FromFieldOfView(1920, 1080), framesPerSecond: 50);
+        KeypointsFile file = KeypointsNpz.Read(path);
+        Assert.Null(file.Camera);
+        Assert.Null(file.TimestampsSeconds);
+        PoseSequence read = file.ToPoseSequence(CameraIntrinsics.FromFieldOfView(1920, 1080), framesPerSecondIfNone: 50);
+        Assert.Equal(CameraIntrinsics.FromFieldOfView(1920, 1080), read.Camera);
         Assert.Equal(new[] { 0, 0.02, 0.04 }, read.TimestampsSeconds);
         Assert.All(read.Confidences.Skip(joints).Take(joints), c => Assert.Equal(0, c));
         Assert.All(read.Confidences.Take(joints), c => Assert.Equal(1, c));

@@ -40,8 +40,8 @@ public sealed class VideoReaderTests : IDisposable
     public void Rotation_metadata_is_honoured_in_size_and_frames()
     {
         string source = _folder.File("landscape.mp4"), rotated = _folder.File("rotated.mp4");
-        TestClips.Ffmpeg("-f", "lavfi", "-i", "testsrc=duration=0.5:size=320x240:rate=20", "-c:v", "libx264", "-pix_fmt", "yuv420p", source);
-        TestClips.Ffmpeg("-i", source, "-c", "copy", "-metadata:s:v", "rotate=90", rotated);
+        Ffmpeg.Run("-f", "lavfi", "-i", "testsrc=duration=0.5:size=320x240:rate=20", "-c:v", "libx264", "-pix_fmt", "yuv420p", source);
+        Ffmpeg.Run("-i", source, "-c", "copy", "-metadata:s:v", "rotate=90", rotated);
         using var reader = VideoReader.Open(rotated);
         Assert.Equal((240, 320, 90), (reader.Info.WidthPixels, reader.Info.HeightPixels, reader.Info.RotationDegrees));
         Assert.Equal("h264", reader.Info.Codec);
@@ -101,7 +101,7 @@ public sealed class VideoReaderTests : IDisposable
     public void A_cut_mp4_with_its_index_in_front_decodes_fewer_frames_and_says_so()
     {
         string whole = _folder.File("faststart.mp4"), cut = _folder.File("faststart_cut.mp4");
-        TestClips.Ffmpeg("-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "10", "-movflags", "+faststart", whole);
+        Ffmpeg.Run("-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "10", "-movflags", "+faststart", whole);
         byte[] bytes = File.ReadAllBytes(whole);
         File.WriteAllBytes(cut, bytes[..(bytes.Length / 2)]);
         using var reader = VideoReader.Open(cut);
