@@ -36,8 +36,8 @@ public static class KeypointsNpz
     };
 
     /// <summary>
-    /// Reads a keypoint file. Frames whose keypoints are all zero (upstream's "no detection" fill) and non-finite values
-    /// get confidence 0, whatever <c>confs</c> says; a file without <c>confs</c> gets 1 elsewhere. The camera and the
+    /// Reads a keypoint file. Frames whose 3D keypoints are all zero (upstream's "no detection" fill) get confidence 0,
+    /// whatever <c>confs</c> says; a file without <c>confs</c> gets 1 elsewhere; other values are returned as stored. The camera and the
     /// timestamps are null where the file stores none (upstream's files never do).
     /// </summary>
     public static KeypointsFile Read(string path)
@@ -61,27 +61,14 @@ public static class KeypointsNpz
             confidences = Enumerable.Repeat(1.0, frames * joints).ToArray();
         }
 
+        // Upstream writes a frame without a detection as zeros with confidence 1: that is the format saying "no data".
+        // Everything else is passed on as stored (a NaN 3D point beside a finite 2D one is a 2D-only observation);
+        // what the fit cannot use, it ignores itself.
         for (int t = 0; t < frames; t++)
         {
             bool allZero = true;
             for (int i = t * joints * 3; i < (t + 1) * joints * 3; i++) allZero &= keypoints3d[i] == 0;
-            for (int j = 0; j < joints; j++)
-            {
-                int p = t * joints + j;
-                bool finite = true;
-                for (int a = 0; a < 3; a++) finite &= double.IsFinite(keypoints3d[3 * p + a]);
-                for (int a = 0; a < 2; a++) finite &= double.IsFinite(keypoints2d[2 * p + a]);
-                if (allZero || !finite || !double.IsFinite(confidences[p]))
-                {
-                    confidences[p] = 0;
-                    for (int a = 0; a < 3; a++) keypoints3d[3 * p + a] = 0;
-                    for (int a = 0; a < 2; a++) keypoints2d[2 * p + a] = 0;
-                }
-                else
-                {
-                    confidences[p] = Math.Clamp(confidences[p], 0, 1);
-                }
-            }
+            if (allZero) Array.Clear(confidences, t * joints, joints);
         }
 
         IReadOnlyList<string> names;
