@@ -2,13 +2,13 @@ using MonoBiomech.Engine.Tests.BodyModel;
 
 namespace MonoBiomech.Engine.Tests.Fitting.Monocular;
 
-/// <summary>Which foot carries the body at a moment: its lowest sole point is on the floor; or none (flight).</summary>
-internal enum FootSupport { EitherFoot, RightFoot, LeftFoot, Airborne }
+/// <summary>Whether the body stands on the floor (the lowest sole point of either foot touches it) or flies.</summary>
+internal enum FootSupport { OnFloor, Airborne }
 
 /// <summary>
 /// A motion as designed, before it is put on the floor: <see cref="PoseAt"/> gives the coordinates (MuJoCo qpos order,
 /// radians and metres) at a time in seconds with the root where the design wants it horizontally and at height 0;
-/// <see cref="SupportAt"/> says which foot is on the floor. <see cref="FeetStayPut"/>: the feet do not slide (jumps, sit-to-stand,
+/// <see cref="SupportAt"/> says whether it is on the floor. <see cref="FeetStayPut"/>: the feet do not slide (jumps, sit-to-stand,
 /// unlike a treadmill), so the root moves horizontally to keep the forefeet in place.
 /// </summary>
 internal sealed record MotionDesign(Func<double, double[]> PoseAt, Func<double, FootSupport> SupportAt, (double StartSeconds, double EndSeconds)[] Flights,
@@ -32,23 +32,18 @@ internal sealed class FootGrounding
     private readonly int[] rootSlides;
     private readonly double[] worldToSlides; // 3x3 row-major: root-slide increments for a world translation
 
-    private FootGrounding(MujocoOracle oracle, string modelPath, double[] beta, SitePlacement[] solePoints, bool[] solePointIsRight,
-        int[] rootSlides, double[] worldToSlides)
+    private FootGrounding(MujocoOracle oracle, string modelPath, double[] beta, SitePlacement[] solePoints, int[] rootSlides, double[] worldToSlides)
     {
         this.oracle = oracle;
         this.modelPath = modelPath;
         this.beta = beta;
         SolePoints = solePoints;
-        SolePointIsRight = solePointIsRight;
         this.rootSlides = rootSlides;
         this.worldToSlides = worldToSlides;
     }
 
     /// <summary>The sole points injected as sites, named "sole.SITE" after the foot site above them.</summary>
     public IReadOnlyList<SitePlacement> SolePoints { get; }
-
-    /// <summary>Per sole point: on the right foot (else the left).</summary>
-    public IReadOnlyList<bool> SolePointIsRight { get; }
 
     /// <summary>Finds the sole points and the root slides' world directions of the model (β = the subject's scale parameters, oracle order).</summary>
     public static FootGrounding Create(MujocoOracle oracle, string modelPath, double[] beta)
@@ -68,7 +63,6 @@ internal sealed class FootGrounding
             .Where(s => RightFootBodies.Concat(LeftFootBodies).Contains(model.BodyNames[model.SiteBodies[s]])).ToArray();
         double floor = Math.Min(0, footSites.Min(s => neutral.SitePositionsMetres[s * 3 + 2]));
         var solePoints = new List<SitePlacement>();
-        var isRight = new List<bool>();
         foreach (int s in footSites)
         {
             int body = model.SiteBodies[s];
@@ -79,14 +73,13 @@ internal sealed class FootGrounding
                 for (int i = 0; i < 3; i++)
                     local[a] += neutral.BodyRotations[body * 9 + i * 3 + a] * (below[i] - neutral.BodyPositionsMetres[body * 3 + i]);
             solePoints.Add(new SitePlacement("sole." + model.SiteNames[s], model.BodyNames[body], local));
-            isRight.Add(RightFootBodies.Contains(model.BodyNames[body]));
         }
 
         var slideToWorld = new double[9]; // column k: world displacement of the root per metre of slide k
         for (int k = 0; k < 3; k++)
             for (int i = 0; i < 3; i++)
                 slideToWorld[i * 3 + k] = poses[1 + k].BodyPositionsMetres[root * 3 + i] - neutral.BodyPositionsMetres[root * 3 + i];
-        return new FootGrounding(oracle, modelPath, beta, solePoints.ToArray(), isRight.ToArray(), slides, Invert3x3(slideToWorld));
+        return new FootGrounding(oracle, modelPath, beta, solePoints.ToArray(), slides, Invert3x3(slideToWorld));
     }
 
     /// <summary>qpos = 0 (MuJoCo's reference pose of hinges and slides), the pose whose floor is z = 0.</summary>
@@ -96,9 +89,8 @@ internal sealed class FootGrounding
     public MujocoEvaluation Evaluate(IReadOnlyList<double[]> poses, IReadOnlyList<SitePlacement> extraSites) =>
         oracle.Evaluate(modelPath, SolePoints.Concat(extraSites).ToArray(), poses.Select(q => (beta, q)).ToList());
 
-    /// <summary>Per pose: the height of the lowest sole point of the supporting foot (both feet for <see cref="FootSupport.EitherFoot"/>).</summary>
-    public double[] SupportHeights(IReadOnlyList<double[]> poses, IReadOnlyList<FootSupport> supports) =>
-        Heights(Evaluate(poses, []), supports);
+    /// <summary>Per pose (root slides as given): the height of the lowest sole point.</summary>
+    public double[] LowestSoleHeights(IReadOnlyList<double[]> poses) => LowestSoleHeights(Evaluate(poses, []));
 
     /// <summary>
     /// The design sampled at the given times and put on the floor: per time, the coordinates (qpos order) with the root
@@ -107,20 +99,15 @@ internal sealed class FootGrounding
     /// </summary>
     public double[] Ground(MotionDesign design, IReadOnlyList<double> timesSeconds)
     {
-        // Sample the frames and, for each flight, the exact take-off and landing instants with the foot that pushes off or lands.
+        // Sample the frames and, for each flight, the exact take-off and landing instants.
         var times = new List<double>(timesSeconds);
-        var supports = timesSeconds.Select(design.SupportAt).ToList();
-        foreach ((double start, double end) in design.Flights)
-        {
-            times.Add(start); supports.Add(design.SupportAt(start - 1e-9));
-            times.Add(end); supports.Add(design.SupportAt(end + 1e-9));
-        }
+        foreach ((double start, double end) in design.Flights) times.AddRange([start, end]);
         double[][] poses = times.Select(design.PoseAt).ToArray();
         MujocoEvaluation evaluation = Evaluate(poses, []);
-        double[] heights = Heights(evaluation, supports);
+        double[] heights = LowestSoleHeights(evaluation);
         (double X, double Y)[] anchors = evaluation.Poses.Select(p => ForefootAnchor(evaluation.Model, p)).ToArray();
         (double X, double Y) anchor0 = anchors[0];
-        if (supports[0] == FootSupport.Airborne) throw new ArgumentException("A motion must start on the floor.", nameof(design));
+        if (design.SupportAt(timesSeconds[0]) == FootSupport.Airborne) throw new ArgumentException("A motion must start on the floor.", nameof(design));
 
         int frames = timesSeconds.Count, n = poses[0].Length;
         var grounded = new double[frames * n];
@@ -152,17 +139,11 @@ internal sealed class FootGrounding
         return grounded;
     }
 
-    /// <summary>Lowest sole-point height of the supporting foot per pose; NaN when airborne.</summary>
-    public double[] Heights(MujocoEvaluation evaluation, IReadOnlyList<FootSupport> supports)
+    /// <summary>Per pose of the evaluation: the height of the lowest sole point of either foot.</summary>
+    public double[] LowestSoleHeights(MujocoEvaluation evaluation)
     {
         int[] sites = SolePoints.Select(p => evaluation.Model.SiteIndex(p.Name)).ToArray();
-        return evaluation.Poses.Select((pose, c) =>
-        {
-            if (supports[c] == FootSupport.Airborne) return double.NaN;
-            return Enumerable.Range(0, sites.Length)
-                .Where(i => supports[c] == FootSupport.EitherFoot || SolePointIsRight[i] == (supports[c] == FootSupport.RightFoot))
-                .Min(i => pose.SitePositionsMetres[sites[i] * 3 + 2]);
-        }).ToArray();
+        return evaluation.Poses.Select(pose => sites.Min(s => pose.SitePositionsMetres[s * 3 + 2])).ToArray();
     }
 
     /// <summary>Mean horizontal position of the sole points under the two forefoot sites (RFoot, LFoot: second metatarsal heads), the pivot of a heel rise.</summary>

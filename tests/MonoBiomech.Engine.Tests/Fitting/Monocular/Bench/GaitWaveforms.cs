@@ -18,6 +18,9 @@ internal static class GaitWaveforms
     {
         public const double ToeOffPercent = 60;
 
+        /// <summary>Forward pelvic tilt under these thigh-to-pelvis hip angles (our assumption, typical of clinical gait data).</summary>
+        public const double PelvisAnteriorTiltDegrees = 10;
+
         public static readonly FourierWaveform HipFlexion = new(Harmonics,
             (0, 28), (12, 24), (30, 8), (45, -6), (53, -10), (62, 0), (75, 21), (87, 31), (95, 30));
 
@@ -61,5 +64,19 @@ internal static class GaitWaveforms
         /// <summary>Toes extend in the second half of stance (heel rise) up to toe-off.</summary>
         public static readonly FourierWaveform MtpExtension = new(Harmonics,
             (0, 0), (18, 0), (28, 14), (36, 30), (44, 10), (52, 0));
+
+        /// <summary>
+        /// Forward (anterior) pelvic tilt under these hip angles, which are thigh to pelvis as in clinical gait data: it puts
+        /// the thigh ~21° ahead of vertical at foot strike and ~25° behind at toe-off. Our assumption, not Novacheck's figure.
+        /// </summary>
+        public const double PelvisAnteriorTiltDegrees = 16;
+
+        /// <summary>
+        /// The stance foot's pitch to the floor (negative = toes down), our design: heel strike at +9°, foot flat from 5 %
+        /// to heel-off at 17 %, rolling onto the toes to the −60° the waveforms above give at toe-off (with
+        /// <see cref="PelvisAnteriorTiltDegrees"/>). The swing key points only continue it smoothly; swing uses the ankle curve.
+        /// </summary>
+        public static readonly FourierWaveform StanceFootPitch = new(Harmonics,
+            (0, 9), (5, 0), (17, 0), (25, -12), (31, -30), (37, -60), (45, -50), (60, -20), (80, 10), (95, 12));
     }
 }

@@ -16,7 +16,8 @@ internal enum LimbSide { None, Right, Left }
 /// <param name="Poses">Per frame, MuJoCo's body and site positions of <see cref="Coordinates"/> and <see cref="Beta"/>.</param>
 /// <param name="KeypointNames">The keypoints a camera reports: the model's own sites, or the injected placements.</param>
 /// <param name="KeypointSites">Per keypoint, its site index in <see cref="Poses"/>.</param>
-internal sealed record MonocularMotionClip(string ModelPath, MonocularMotion Motion, MujocoModelDescription Model, double FramesPerSecond,
+/// <param name="KeypointSides">Per keypoint, the limb side it is on (for far-side occlusion).</param>
+internal sealed record MonocularMotionClip(MonocularMotion Motion, MujocoModelDescription Model, double FramesPerSecond,
     double[] Coordinates, double[] Beta, FootSupport[] Supports, MujocoPose[] Poses, string[] KeypointNames, int[] KeypointSites, LimbSide[] KeypointSides)
 {
     public const int DefaultFrames = 300;
@@ -53,11 +54,11 @@ internal sealed record MonocularMotionClip(string ModelPath, MonocularMotion Mot
         string[] names = keypoints?.Select(p => p.Name).ToArray() ?? bare.SiteNames;
         int[] sites = names.Select(model.SiteIndex).ToArray();
         LimbSide[] sides = sites.Select(s => Side(model.BodyNames[model.SiteBodies[s]])).ToArray();
-        return new MonocularMotionClip(modelPath, motion, model, framesPerSecond, coordinates, beta, times.Select(design.SupportAt).ToArray(),
+        return new MonocularMotionClip(motion, model, framesPerSecond, coordinates, beta, times.Select(design.SupportAt).ToArray(),
             evaluation.Poses, names, sites, sides);
     }
 
-    /// <summary>World position (metres) of keypoint k in frame f.</summary>
+    /// <summary>World position (metres) of a keypoint in a frame.</summary>
     public (double X, double Y, double Z) Keypoint(int frame, int keypoint)
     {
         int s = KeypointSites[keypoint] * 3;
@@ -65,7 +66,7 @@ internal sealed record MonocularMotionClip(string ModelPath, MonocularMotion Mot
         return (p[s], p[s + 1], p[s + 2]);
     }
 
-    /// <summary>World position (metres) of a body origin (joint centre) in frame f.</summary>
+    /// <summary>World position (metres) of a body origin (joint centre) in a frame.</summary>
     public (double X, double Y, double Z) Body(int frame, string body)
     {
         int b = Model.BodyIndex(body) * 3;

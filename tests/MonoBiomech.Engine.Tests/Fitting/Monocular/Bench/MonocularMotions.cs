@@ -9,8 +9,8 @@ public enum MonocularMotion { Walking, Running, CountermovementJump, SitToStand 
 /// Designs of the bench motions for a body model with the shared OpenSim coordinate names (pelvis_tx forward, hip and
 /// knee about the lateral axis with knee flexion negative, ankle dorsiflexion positive, ...; models/README.md). Every
 /// hinge the design leaves free wobbles a little (three slow sinusoids, ±2°) around a relaxed posture (with the feet
-/// planted, only what does not move the feet); the root is
-/// put on the floor afterwards (<see cref="FootGrounding"/>). The subject faces world +x at pelvis_rotation 0.
+/// planted, only the hinges that do not move the feet); the root is put on the floor afterwards
+/// (<see cref="FootGrounding"/>). The subject faces world +x at pelvis_rotation 0.
 /// </summary>
 internal static class MonocularMotions
 {
@@ -26,9 +26,10 @@ internal static class MonocularMotions
     };
 
     /// <summary>
-    /// Treadmill walking (1.3 m/s, 105–115 steps/min) or running (3.5–4 m/s, 170–180 steps/min): the root stays in
-    /// place horizontally but sways; sagittal hip, knee, ankle and toe angles follow <see cref="GaitWaveforms"/>, the left
-    /// side half a stride after the right; pelvis, trunk and arms swing with the stride.
+    /// Treadmill walking (105–115 steps/min, as at about 1.3 m/s) or running (170–180 steps/min, as at 3.5–4 m/s): the
+    /// root stays in place horizontally but sways; sagittal hip, knee, ankle and toe angles follow <see cref="GaitWaveforms"/>,
+    /// the left side half a stride after the right; pelvis, trunk and arms swing with the stride. The stance foot moves
+    /// back with the belt as the joint angles take it; its speed is not forced to a belt speed.
     /// </summary>
     private static MotionDesign Gait(MujocoModelDescription model, double durationSeconds, Random random, bool running)
     {
@@ -39,6 +40,9 @@ internal static class MonocularMotions
         // Start in right stance (a running clip must not start in flight).
         double phase0 = 0.05 + 0.2 * random.NextDouble();
         double RightPhase(double t) => strideHertz * t + phase0;
+
+        double forwardTilt = running ? GaitWaveforms.Running.PelvisAnteriorTiltDegrees : GaitWaveforms.Walking.PelvisAnteriorTiltDegrees;
+        double PelvisTilt(double t) => -forwardTilt + (running ? 2.5 : 1.5) * Math.Sin(4 * Math.PI * RightPhase(t));
 
         double[] Pose(double t)
         {
@@ -51,7 +55,11 @@ internal static class MonocularMotions
                 {
                     posture.Set(q, "hip_flexion_" + side, GaitWaveforms.Running.HipFlexion.At(phase));
                     posture.Set(q, "knee_angle_" + side, -GaitWaveforms.Running.KneeFlexion.At(phase));
-                    posture.Set(q, "ankle_angle_" + side, GaitWaveforms.Running.AnkleDorsiflexion.At(phase));
+                    // In stance the ankle follows from the foot's pitch on the floor (it rolls, instead of pressing its
+                    // toes into the floor); in swing it is Novacheck's.
+                    double stance = StanceWeight(phase - Math.Floor(phase), toeOff);
+                    double flat = GaitWaveforms.Running.StanceFootPitch.At(phase) - PelvisTilt(t) - GaitWaveforms.Running.HipFlexion.At(phase) + GaitWaveforms.Running.KneeFlexion.At(phase);
+                    posture.Set(q, "ankle_angle_" + side, stance * flat + (1 - stance) * GaitWaveforms.Running.AnkleDorsiflexion.At(phase));
                     posture.Set(q, "mtp_angle_" + side, GaitWaveforms.Running.MtpExtension.At(phase));
                     // Arm opposite to the same-side leg: back at the side's foot strike; elbow 90° ± 15°, most flexed forward.
                     posture.Set(q, "arm_flex_" + side, -10 - 30 * Math.Cos(c));
@@ -69,12 +77,13 @@ internal static class MonocularMotions
                 // Adduction in loading response, abduction in swing.
                 posture.Set(q, "hip_adduction_" + side, 4 * Math.Cos(c - 0.6));
             }
-            // Pelvis and trunk (degrees): forward lean in running (trunk 8° ahead of vertical), drop, rotation with the stride.
-            double lean = running ? 6 : 2;
-            posture.Set(q, "pelvis_tilt", -lean + (running ? 2.5 : 1.5) * Math.Sin(2 * cycle));
+            // Pelvis and trunk (degrees): the pelvis tilted forward as the hip curves assume, the lumbar spine extended so
+            // the trunk leans 8° forward running and 2° walking; the pelvis drops and rotates with the stride.
+            double lean = running ? 8 : 2;
+            posture.Set(q, "pelvis_tilt", PelvisTilt(t));
             posture.Set(q, "pelvis_list", 4 * Math.Sin(cycle));
             posture.Set(q, "pelvis_rotation", (running ? 6 : 5) * Math.Cos(cycle));
-            posture.Set(q, "lumbar_extension", -2 + Math.Sin(2 * cycle));
+            posture.Set(q, "lumbar_extension", forwardTilt - lean + Math.Sin(2 * cycle));
             posture.Set(q, "lumbar_bending", -2 * Math.Sin(cycle));
             posture.Set(q, "lumbar_rotation", -(running ? 4 : 3) * Math.Cos(cycle));
             // Sideways sway over the stance foot (pelvis_tz points to the right), a little fore-aft surge on the treadmill.
@@ -83,11 +92,11 @@ internal static class MonocularMotions
             return q;
         }
 
+        // On the floor whichever foot is lower carries the body (the stance foot, or a swinging foot that would touch first).
         FootSupport Support(double t)
         {
-            double right = RightPhase(t), r = right - Math.Floor(right), l = right + 0.5 - Math.Floor(right + 0.5);
-            if (!running) return FootSupport.EitherFoot;
-            return r < toeOff ? FootSupport.RightFoot : l < toeOff ? FootSupport.LeftFoot : FootSupport.Airborne;
+            double step = 2 * RightPhase(t);
+            return running && step - Math.Floor(step) >= 2 * toeOff ? FootSupport.Airborne : FootSupport.OnFloor;
         }
 
         // Flights: from each toe-off to the other foot's strike, half a stride after the previous strike.
@@ -99,12 +108,24 @@ internal static class MonocularMotions
     }
 
     /// <summary>
+    /// 1 in stance (cycle fraction 0 .. toe-off), 0 in mid-swing, with smooth steps in the swing next to it: over the
+    /// 4 % before strike and the 6 % after toe-off (so the foot leaving the floor keeps rolling up, not down into it).
+    /// </summary>
+    private static double StanceWeight(double cycleFraction, double toeOff)
+    {
+        static double Step(double x) => x <= 0 ? 0 : x >= 1 ? 1 : x * x * (3 - 2 * x);
+        double p = cycleFraction > 0.5 + toeOff / 2 ? cycleFraction - 1 : cycleFraction;
+        return Step((p + 0.04) / 0.04) * Step((toeOff + 0.06 - p) / 0.06);
+    }
+
+    /// <summary>
     /// Two countermovement jumps with arm swing (Linthorne 2001, Am J Phys 69:1198, for the phases and the ballistic
     /// flight): stand; squat in 0.5 s to hip ~80°, knee ~90°, ankle ~25° dorsiflexion with the trunk leaning ~35°;
     /// push off in 0.25 s onto the toes, hip and knee accelerating and the ankle last (the proximal-to-distal sequence of
-    /// Bobbert &amp; van Ingen Schenau 1988, J Biomech 21:249); fly; land toes first and absorb to knee ~70°; recover and stand. The flight time
-    /// follows from the take-off velocity the push-off produces (≈0.4 s), and the landing absorption is timed so that
-    /// the root's descent continues at the touch-down velocity, so the root's vertical velocity is continuous throughout.
+    /// Bobbert &amp; van Ingen Schenau 1988, J Biomech 21:249); fly; land toes first and absorb to knee ~70°; recover and
+    /// stand. The flight time follows from the take-off velocity the push-off produces (≈0.4 s), and the absorption is
+    /// timed so that the root's descent continues at the touch-down velocity: the root's vertical velocity is continuous
+    /// at take-off and landing (unless the absorption time meets its 0.15–0.6 s bounds).
     /// </summary>
     private static MotionDesign CountermovementJump(MujocoModelDescription model, FootGrounding grounding, Random random)
     {
@@ -124,11 +145,10 @@ internal static class MonocularMotions
         double[] Probe(SagittalPosture from, SagittalPosture to, Easing easing, Easing foot, double fraction, double time) =>
             posture.Sagittal(posture.Relaxed(time), SagittalPosture.Between(from, to, easing.At(fraction), foot.At(fraction)));
         double takeOffTime = ProbeTime(countermovementSeconds + pushOffSeconds);
-        double[] probeHeights = grounding.SupportHeights(
+        double[] probeHeights = grounding.LowestSoleHeights(
             [Probe(squat, takeOff, Easing.Accelerate, Easing.AccelerateLate, 1 - probe / pushOffSeconds, takeOffTime - probe),
              Probe(squat, takeOff, Easing.Accelerate, Easing.AccelerateLate, 1, takeOffTime),
-             Probe(touchDown, absorbed, Easing.Out, Easing.Out, 0, takeOffTime), Probe(touchDown, absorbed, Easing.Out, Easing.Out, probe, takeOffTime)],
-            Enumerable.Repeat(FootSupport.EitherFoot, 4).ToArray());
+             Probe(touchDown, absorbed, Easing.Out, Easing.Out, 0, takeOffTime), Probe(touchDown, absorbed, Easing.Out, Easing.Out, probe, takeOffTime)]);
         double takeOffVelocity = (probeHeights[0] - probeHeights[1]) / probe; // root height = −support height
         double rootAtTakeOff = -probeHeights[1], rootAtTouchDown = -probeHeights[2];
         double g = FootGrounding.GravityMetresPerSecondSquared;
@@ -152,7 +172,7 @@ internal static class MonocularMotions
         }
         bool InFlight(double t) => flights.Any(f => t > f.Item1 && t < f.Item2);
         return new MotionDesign(t => posture.Sagittal(posture.Relaxed(t), timeline.At(t)),
-            t => InFlight(t) ? FootSupport.Airborne : FootSupport.EitherFoot, flights.ToArray(), FeetStayPut: true);
+            t => InFlight(t) ? FootSupport.Airborne : FootSupport.OnFloor, flights.ToArray(), FeetStayPut: true);
     }
 
     /// <summary>
@@ -179,7 +199,7 @@ internal static class MonocularMotions
             timeline.MoveTo(seated, 0.6, Easing.MinimumJerk);
             timeline.Hold(timeline.EndSeconds + 1.0);
         }
-        return new MotionDesign(t => posture.Sagittal(posture.Relaxed(t), timeline.At(t)), _ => FootSupport.EitherFoot, [], FeetStayPut: true);
+        return new MotionDesign(t => posture.Sagittal(posture.Relaxed(t), timeline.At(t)), _ => FootSupport.OnFloor, [], FeetStayPut: true);
     }
 
     /// <summary>Writes named coordinates in degrees (hinges) or metres (slides), and the relaxed, wobbling posture under the design.</summary>
