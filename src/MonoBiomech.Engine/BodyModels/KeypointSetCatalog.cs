@@ -44,9 +44,12 @@ public sealed class KeypointSetCatalog
     public KeypointSet? Find(string setName, BodyModel model) =>
         Sets.FirstOrDefault(s => s.Name == setName && s.BodyModelName == model.Name);
 
-    /// <summary>The name of a set whose points are exactly these names in this order (upstream files name no set), or null.</summary>
-    public string? Identify(IReadOnlyList<string> keypointNames) =>
-        Sets.FirstOrDefault(s => s.Names.SequenceEqual(keypointNames, StringComparer.Ordinal))?.Name;
+    /// <summary>The name of a set whose points are exactly these names, in any order (upstream files name no set), or null.</summary>
+    public string? Identify(IReadOnlyList<string> keypointNames)
+    {
+        var names = new HashSet<string>(keypointNames, StringComparer.Ordinal);
+        return Sets.FirstOrDefault(s => s.Count == keypointNames.Count && names.SetEquals(s.Names))?.Name;
+    }
 
     /// <summary>Any set of that name (on any model): its mirror pairs do not depend on the model.</summary>
     public KeypointSet? FindAnyPlacement(string setName) => Sets.FirstOrDefault(s => s.Name == setName);

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using MonoBiomech.Engine.Tests.BodyModels;
+using MonoBiomech.Engine.Tests.Fitting.Monocular;
+using MonoBiomech.Tests;
+using Model = MonoBiomech.Engine.BodyModels.BodyModel;
+
+namespace MonoBiomech.Bench;
+
+/// <summary>
+/// `fit-accuracy-monocular [model.xml ...] [frames]`: the monocular acceptance bench (tests/.../Fitting/Monocular, compiled
+/// in here): every motion × view × error preset on MuJoCo-generated clips, fitted with default settings; prints the
+/// markdown table of the acceptance tests row by row (with the fit time of each case) and the totals. Default models:
+/// models/monobiomech_body.xml and, where ../shared is present, humanoid_torque.xml. Needs gcc and libmujoco-dev.
+/// </summary>
+internal static class MonocularAccuracyBenchmark
+{
+    public static void Run(string[] args)
+    {
+        if (MujocoOracle.Unavailable is { } reason)
+        {
+            Console.WriteLine("fit-accuracy-monocular: " + reason);
+            return;
+        }
+        int frames = args.Select(a => int.TryParse(a, out int v) ? v : 0).FirstOrDefault(v => v > 0, MonocularMotionClip.DefaultFrames);
+        var models = args.Where(a => a.EndsWith(".xml", StringComparison.OrdinalIgnoreCase)).Select(a => (Label: Path.GetFileNameWithoutExtension(a), Path: Path.GetFullPath(a))).ToList();
+        if (models.Count == 0)
+        {
+            models.Add(("own", Path.Combine(SharedData.RepositoryRoot, "models", "monobiomech_body.xml")));
+            if (SharedData.Directory is not null) models.Add(("upstream", SharedData.DataFile("humanoid_torque.xml")));
+            else Console.WriteLine("(upstream's model skipped: ../shared is absent; set MONOBIOMECH_SHARED to include it)");
+        }
+        Console.WriteLine($"fit-accuracy-monocular: {frames} frames at {MonocularMotionClip.DefaultFramesPerSecond} fps per clip, {Environment.ProcessorCount} processors");
+
+        var results = new List<MonocularCaseResult>();
+        var clock = Stopwatch.StartNew();
+        using var oracle = new MujocoOracle();
+        foreach ((string label, string path) in models)
+        {
+            Model model = Model.LoadMjcf(path);
+            Console.WriteLine($"\n{label}: {path}\n");
+            Console.Write(MonocularBench.TableHeader);
+            foreach (MonocularMotion motion in Enum.GetValues<MonocularMotion>())
+            {
+                MonocularMotionClip clip = MonocularMotionClip.Generate(oracle, path, motion, MonocularBench.ClipSeed(motion), frames);
+                foreach ((MonocularView view, MonocularPreset preset) in MonocularBench.Cases)
+                {
+                    MonocularCaseResult result = MonocularBench.FitAndMeasure(model, label, MonocularBench.Record(clip, view, preset), preset);
+                    results.Add(result);
+                    Console.Write(MonocularBench.TableRow(result));
+                }
+            }
+        }
+        Console.WriteLine($"\n{results.Count(r => r.MeetsGoals)} of {results.Count} cases meet their goals; fits {results.Sum(r => r.FitSeconds):F0} s, total {clock.Elapsed.TotalSeconds:F0} s");
+    }
+}
