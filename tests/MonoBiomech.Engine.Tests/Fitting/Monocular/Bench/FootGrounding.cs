@@ -8,23 +8,26 @@ internal enum FootSupport { OnFloor, Airborne }
 /// <summary>
 /// A motion as designed, before it is put on the floor: <see cref="PoseAt"/> gives the coordinates (MuJoCo qpos order,
 /// radians and metres) at a time in seconds with the root where the design wants it horizontally and at height 0;
-/// <see cref="SupportAt"/> says whether it is on the floor. <see cref="FeetStayPut"/>: the feet do not slide (jumps, sit-to-stand,
-/// unlike a treadmill), so the root moves horizontally to keep the forefeet in place.
+/// between <see cref="Flights"/> the body is on the floor. <see cref="FeetStayPut"/>: the feet do not slide (jumps,
+/// sit-to-stand, unlike a treadmill), so the root moves horizontally to keep the forefeet in place.
 /// </summary>
-internal sealed record MotionDesign(Func<double, double[]> PoseAt, Func<double, FootSupport> SupportAt, (double StartSeconds, double EndSeconds)[] Flights,
-    bool FeetStayPut);
+internal sealed record MotionDesign(Func<double, double[]> PoseAt, (double StartSeconds, double EndSeconds)[] Flights, bool FeetStayPut)
+{
+    public FootSupport SupportAt(double t) => Flights.Any(f => t > f.StartSeconds && t < f.EndSeconds) ? FootSupport.Airborne : FootSupport.OnFloor;
+}
 
 /// <summary>
 /// Puts designed motions on the floor with MuJoCo's kinematics (nothing of the fitter's floor definition). The model's
 /// floor is z = 0 in its neutral pose (qpos = 0), or its lowest foot site if that is lower. Each foot site is dropped
 /// vertically onto that floor in the neutral pose, and the point below it, fixed in the site's foot body, is a sole
-/// point: it is injected into the MJCF as a site, so it rolls and scales with the foot. In contact the supporting
-/// foot's lowest sole point is on the floor; in flight the root follows a ballistic parabola between take-off and landing.
+/// point: it is injected into the MJCF as a site, so it rolls and scales with the foot. On the floor the lowest sole point
+/// of either foot touches it (the stance foot, or a swinging foot that would touch first); in flight the root follows a
+/// ballistic parabola between take-off and landing.
 /// </summary>
 internal sealed class FootGrounding
 {
     public const double GravityMetresPerSecondSquared = 9.81;
-    private static readonly string[] RightFootBodies = { "calcn_r", "toes_r" }, LeftFootBodies = { "calcn_l", "toes_l" };
+    private static readonly string[] FootBodies = { "calcn_r", "toes_r", "calcn_l", "toes_l" };
 
     private readonly MujocoOracle oracle;
     private readonly string modelPath;
@@ -60,7 +63,7 @@ internal sealed class FootGrounding
         MujocoPose neutral = poses[0];
 
         int[] footSites = Enumerable.Range(0, model.SiteNames.Length)
-            .Where(s => RightFootBodies.Concat(LeftFootBodies).Contains(model.BodyNames[model.SiteBodies[s]])).ToArray();
+            .Where(s => FootBodies.Contains(model.BodyNames[model.SiteBodies[s]])).ToArray();
         double floor = Math.Min(0, footSites.Min(s => neutral.SitePositionsMetres[s * 3 + 2]));
         var solePoints = new List<SitePlacement>();
         foreach (int s in footSites)
@@ -94,7 +97,7 @@ internal sealed class FootGrounding
 
     /// <summary>
     /// The design sampled at the given times and put on the floor: per time, the coordinates (qpos order) with the root
-    /// slides moved so that the supporting foot stands on z = 0 (and, when the feet stay put, the mean of the two
+    /// slides moved so that the lower foot stands on z = 0 (and, when the feet stay put, the mean of the two
     /// forefoot sole points keeps its place), the root on a parabola of −g in flight. [time, coordinate] flat.
     /// </summary>
     public double[] Ground(MotionDesign design, IReadOnlyList<double> timesSeconds)

@@ -92,24 +92,17 @@ internal static class MonocularMotions
             return q;
         }
 
-        // On the floor whichever foot is lower carries the body (the stance foot, or a swinging foot that would touch first).
-        FootSupport Support(double t)
-        {
-            double step = 2 * RightPhase(t);
-            return running && step - Math.Floor(step) >= 2 * toeOff ? FootSupport.Airborne : FootSupport.OnFloor;
-        }
-
         // Flights: from each toe-off to the other foot's strike, half a stride after the previous strike.
         var flights = new List<(double, double)>();
         if (running)
             for (double step = Math.Floor(phase0 * 2) / 2; step < phase0 + strideHertz * durationSeconds; step += 0.5)
                 flights.Add(((step + toeOff - phase0) / strideHertz, (step + 0.5 - phase0) / strideHertz));
-        return new MotionDesign(Pose, Support, flights.ToArray(), FeetStayPut: false);
+        return new MotionDesign(Pose, flights.ToArray(), FeetStayPut: false);
     }
 
     /// <summary>
     /// 1 in stance (cycle fraction 0 .. toe-off), 0 in mid-swing, with smooth steps in the swing next to it: over the
-    /// 4 % before strike and the 6 % after toe-off (so the foot leaving the floor keeps rolling up, not down into it).
+    /// 4 % before strike and the 6 % after toe-off (the stance rule fades once the foot is off the floor).
     /// </summary>
     private static double StanceWeight(double cycleFraction, double toeOff)
     {
@@ -141,15 +134,14 @@ internal static class MonocularMotions
         // Probe the kinematics once: root height rate at take-off (push-off accelerates, so the legs are fastest there) and
         // at the start of the landing (absorption eases out, so it starts fastest).
         const double probe = 1e-3;
-        double ProbeTime(double seconds) => firstJump + seconds;
         double[] Probe(SagittalPosture from, SagittalPosture to, Easing easing, Easing foot, double fraction, double time) =>
             posture.Sagittal(posture.Relaxed(time), SagittalPosture.Between(from, to, easing.At(fraction), foot.At(fraction)));
-        double takeOffTime = ProbeTime(countermovementSeconds + pushOffSeconds);
+        double takeOffTime = firstJump + countermovementSeconds + pushOffSeconds;
         double[] probeHeights = grounding.LowestSoleHeights(
             [Probe(squat, takeOff, Easing.Accelerate, Easing.AccelerateLate, 1 - probe / pushOffSeconds, takeOffTime - probe),
              Probe(squat, takeOff, Easing.Accelerate, Easing.AccelerateLate, 1, takeOffTime),
              Probe(touchDown, absorbed, Easing.Out, Easing.Out, 0, takeOffTime), Probe(touchDown, absorbed, Easing.Out, Easing.Out, probe, takeOffTime)]);
-        double takeOffVelocity = (probeHeights[0] - probeHeights[1]) / probe; // root height = −support height
+        double takeOffVelocity = (probeHeights[0] - probeHeights[1]) / probe; // root height = −lowest sole height
         double rootAtTakeOff = -probeHeights[1], rootAtTouchDown = -probeHeights[2];
         double g = FootGrounding.GravityMetresPerSecondSquared;
         double flightSeconds = (takeOffVelocity + Math.Sqrt(takeOffVelocity * takeOffVelocity + 2 * g * (rootAtTakeOff - rootAtTouchDown))) / g;
@@ -170,9 +162,7 @@ internal static class MonocularMotions
             timeline.MoveTo(absorbed, absorptionSeconds, Easing.Out);
             timeline.MoveTo(standing, recoverySeconds, Easing.MinimumJerk);
         }
-        bool InFlight(double t) => flights.Any(f => t > f.Item1 && t < f.Item2);
-        return new MotionDesign(t => posture.Sagittal(posture.Relaxed(t), timeline.At(t)),
-            t => InFlight(t) ? FootSupport.Airborne : FootSupport.OnFloor, flights.ToArray(), FeetStayPut: true);
+        return new MotionDesign(t => posture.Sagittal(posture.Relaxed(t), timeline.At(t)), flights.ToArray(), FeetStayPut: true);
     }
 
     /// <summary>
@@ -199,7 +189,7 @@ internal static class MonocularMotions
             timeline.MoveTo(seated, 0.6, Easing.MinimumJerk);
             timeline.Hold(timeline.EndSeconds + 1.0);
         }
-        return new MotionDesign(t => posture.Sagittal(posture.Relaxed(t), timeline.At(t)), _ => FootSupport.OnFloor, [], FeetStayPut: true);
+        return new MotionDesign(t => posture.Sagittal(posture.Relaxed(t), timeline.At(t)), [], FeetStayPut: true);
     }
 
     /// <summary>Writes named coordinates in degrees (hinges) or metres (slides), and the relaxed, wobbling posture under the design.</summary>
