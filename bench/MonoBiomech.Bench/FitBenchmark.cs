@@ -45,8 +45,9 @@ internal static class FitBenchmark
             double seconds = clock.Elapsed.TotalSeconds;
             baseSeconds ??= seconds;
             baseFrames ??= frames;
-            Console.WriteLine($"{frames,5} frames: {result.Metrics.Iterations,3} iterations, {seconds,7:F2} s total, {1000 * seconds / result.Metrics.Iterations,7:F1} ms/iteration, " +
-                $"converged {result.Metrics.Converged}, peak working set {peak / 1048576.0:F0} MB (before {before / 1048576.0:F0} MB), " +
+            int iterations = result.Metrics!.Iterations + result.Metrics.PoseStageIterations;
+            Console.WriteLine($"{frames,5} frames: {iterations,3} iterations, {seconds,7:F2} s total, {1000 * seconds / iterations,7:F1} ms/iteration, " +
+                $"{result.Metrics.ExitReason}, peak working set {peak / 1048576.0:F0} MB (before {before / 1048576.0:F0} MB), " +
                 $"time ratio {seconds / baseSeconds.Value:F2} for length ratio {frames / (double)baseFrames.Value:F0}; " +
                 $"major-joint RMSE {errors.RmseDegrees(model, major):F2} deg, site error {errors.MeanSiteErrorMillimetres:F1} mm, max scale error {100 * errors.MaxScaleFactorError:F2} %, " +
                 $"3D residual {result.Metrics.Mean3dErrorMillimetres:F1} mm, 2D residual {result.Metrics.Mean2dErrorPixels:F2} px");

@@ -17,8 +17,11 @@ public sealed record BiomechFitSettings
     /// <summary>Huber threshold of the reprojection term, on the norm of the error in pixels (paper: 5; upstream code: 50).</summary>
     public double Huber2dPixels { get; init; } = 5;
 
-    /// <summary>Weight of the reprojection term relative to the 3D term (upstream: 0.1).</summary>
-    public double Weight2d { get; init; } = 0.1;
+    /// <summary>
+    /// Weight of the reprojection term relative to the 3D term (upstream: 0.1). Null (the default): from the noise of
+    /// each video's 3D and 2D keypoints, estimated from the data, so the more precise of the two counts more.
+    /// </summary>
+    public double? Weight2d { get; init; }
 
     /// <summary>Weight of the L2 prior on the site offsets, in cost per square metre (upstream: 100).</summary>
     public double SiteOffsetPriorWeight { get; init; } = 100;
@@ -32,13 +35,18 @@ public sealed record BiomechFitSettings
     /// <summary>
     /// Standard deviation of the Gaussian prior on joint-angle accelerations, rad/s², for keypoints with 1 cm noise; the
     /// fit scales the prior by the noise it estimates from each video (clean keypoints are hardly smoothed, noisy ones
-    /// more). Smaller is smoother. Chosen on walking, running, jumping and sit-to-stand seen through a virtual phone with
-    /// monocular errors (the accuracy benchmark): see the fit's documentation for the figures.
+    /// more). Smaller is smoother. With <see cref="AdaptMotionPrior"/> this is the floor of each coordinate's σ.
     /// </summary>
-    public double RotationAccelerationSigmaRadiansPerSecondSquared { get; init; } = 50;
+    public double RotationAccelerationSigmaRadiansPerSecondSquared { get; init; } = 35;
 
     /// <summary>Standard deviation of the prior on the root translation's acceleration, m/s², for keypoints with 1 cm noise.</summary>
-    public double TranslationAccelerationSigmaMetresPerSecondSquared { get; init; } = 5;
+    public double TranslationAccelerationSigmaMetresPerSecondSquared { get; init; } = 3.5;
+
+    /// <summary>
+    /// After the robust fit, loosen each coordinate's acceleration prior to a multiple of the acceleration the fit found,
+    /// and solve again: fast motion (running, jumping) is then not flattened, while slow motion keeps its smoothing.
+    /// </summary>
+    public bool AdaptMotionPrior { get; init; } = true;
 
     /// <summary>Standard deviation of the prior on each body-scale increment β (weak: 0.1 = ±10 %).</summary>
     public double BodyScaleSigma { get; init; } = 0.1;
@@ -99,7 +107,7 @@ public sealed record KeypointResidual(string Keypoint, double Mean3dErrorMillime
 }
 
 /// <summary>Summary figures of one fitted video.</summary>
-/// <param name="Iterations">Iterations of the final (robust) stage.</param>
+/// <param name="Iterations">Iterations of the robust stages (with the 2D keypoints, scales and site offsets; the adapted motion prior's included).</param>
 /// <param name="PoseStageIterations">Iterations of the first stage (pose from the 3D shape).</param>
 /// <param name="FinalCost">The final stage's total cost for all videos of the subject (see <see cref="FitProgress.Cost"/>).</param>
 /// <param name="Mean3dErrorMillimetres">Weighted mean distance between model sites and 3D keypoints, after each frame's common offset.</param>

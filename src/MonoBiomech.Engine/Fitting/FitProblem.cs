@@ -116,7 +116,7 @@ internal sealed class VideoFitProblem
     // Spans on the hot paths (an interface call per element costs several times the arithmetic); read-only to callers.
     private readonly double[] timestampsSeconds, observed3dMetres, observed2dPixels, weight3d, weight2d, worldToCamera;
 
-    public VideoFitProblem(KeypointObservations observations, double[] worldToCamera, double noiseVarianceSquareMetres)
+    public VideoFitProblem(KeypointObservations observations, double[] worldToCamera, double noiseVarianceSquareMetres, double reprojectionNoiseVarianceSquarePixels)
     {
         Source = observations.Source;
         KeypointNames = observations.KeypointNames;
@@ -134,6 +134,7 @@ internal sealed class VideoFitProblem
         SwappedFrames = observations.SwappedFrames;
         this.worldToCamera = worldToCamera;
         NoiseVarianceSquareMetres = noiseVarianceSquareMetres;
+        ReprojectionNoiseVarianceSquarePixels = reprojectionNoiseVarianceSquarePixels;
         double total = 0;
         for (int i = 0; i < observations.Weight3d.Length; i++) total += Math.Max(observations.Weight3d[i], observations.Weight2d[i]);
         if (!(total > 0)) throw new FitInputException(Source, FitInputProblem.NoConfidentKeypoints, $"'{Source}' has no keypoint with confidence > 0 that the body model can fit.");
@@ -177,6 +178,9 @@ internal sealed class VideoFitProblem
 
     /// <summary>Variance of the white error on one 3D keypoint coordinate, m², estimated from the data; scales the motion prior.</summary>
     public double NoiseVarianceSquareMetres { get; }
+
+    /// <summary>Variance of the white error on one 2D keypoint coordinate, px², estimated from the data; weighs 2D against 3D.</summary>
+    public double ReprojectionNoiseVarianceSquarePixels { get; }
 
     /// <summary>1 / Σ of the observation weights: each video's data terms are normalised to a mean (upstream's normalisation).</summary>
     public double InverseWeightSum { get; }

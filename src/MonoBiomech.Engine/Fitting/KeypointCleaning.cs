@@ -66,6 +66,32 @@ internal static class KeypointCleaning
         return sigmaMetres * sigmaMetres;
     }
 
+    /// <summary>
+    /// Variance of the white error of a 2D keypoint coordinate in px², estimated as <see cref="EstimateNoiseVariance"/>
+    /// does for 3D (2D keypoints have no common offset to remove). Clamped to 0.3–30 px.
+    /// </summary>
+    public static double EstimateReprojectionNoiseVariance(KeypointObservations video)
+    {
+        int keypoints = video.KeypointCount;
+        double[] p = video.Observed2dPixels;
+        var magnitudes = new List<double>();
+        for (int t = 1; t + 1 < video.FrameCount; t++)
+            for (int k = 0; k < keypoints; k++)
+            {
+                if (video.Weight2d[(t - 1) * keypoints + k] <= 0 || video.Weight2d[t * keypoints + k] <= 0 || video.Weight2d[(t + 1) * keypoints + k] <= 0) continue;
+                for (int a = 0; a < 2; a++)
+                    magnitudes.Add(Math.Abs(p[((t + 1) * keypoints + k) * 2 + a] - 2 * p[(t * keypoints + k) * 2 + a] + p[((t - 1) * keypoints + k) * 2 + a]));
+            }
+        if (magnitudes.Count < MinimumNoiseSamples) return DefaultNoiseSigmaPixels * DefaultNoiseSigmaPixels;
+        magnitudes.Sort();
+        double sigma = Math.Clamp(magnitudes[magnitudes.Count / 2] / (0.6745 * Math.Sqrt(6)), MinimumNoiseSigmaPixels, MaximumNoiseSigmaPixels);
+        return sigma * sigma;
+    }
+
+    private const double DefaultNoiseSigmaPixels = 3;
+    private const double MinimumNoiseSigmaPixels = 0.3;
+    private const double MaximumNoiseSigmaPixels = 30;
+
     private const int MinimumNoiseSamples = 30;
 
     /// <summary>Assumed with too few samples to estimate from: a typical monocular keypoint error.</summary>
@@ -73,21 +99,30 @@ internal static class KeypointCleaning
     private const double MinimumNoiseSigmaMetres = 0.001;
     private const double MaximumNoiseSigmaMetres = 0.1;
 
-    /// <summary>Longest run of swapped frames that is undone: MeTRAbs swaps side views for up to about half a gait cycle.</summary>
-    public const int MaxSwapRunFrames = 15;
+    /// <summary>
+    /// Cost of one frame labelled as swapped, in the units of <see cref="LabelDistance"/> (m²): far below the change a
+    /// real swap causes (left and right limbs 0.2-1 m apart), far above noise, so a swapped labelling must explain a
+    /// jump at each of its ends to be chosen, and of two labellings that explain the data alike the one with fewer
+    /// relabelled frames wins.
+    /// </summary>
+    private const double SwappedFramePenaltySquareMetres = 0.002;
+
+    /// <summary>Per-point squared distances are capped here, so outliers cannot decide a labelling.</summary>
+    private const double DistanceCapSquareMetres = 0.3 * 0.3;
 
     /// <summary>
-    /// Detects frames whose left/right labels are swapped: the frame's centred 3D keypoints are compared with the
-    /// interpolation of its neighbours, as labelled and mirrored; a frame is relabelled when the mirrored labels fit at
-    /// least twice as well (capped per-point distances keep outliers from deciding). Model-free, so it runs before the fit
-    /// can be pulled towards the swapped pose. Isolated frames are tested against both neighbours; runs of up to
-    /// <see cref="MaxSwapRunFrames"/> frames by their two boundaries. Returns the number of frames relabelled.
+    /// Detects and undoes frames whose left/right labels are swapped. Each frame is labelled "as given" or "swapped" so
+    /// that consecutive frames' centred 3D keypoints agree best (a two-state Viterbi path: the cost of an edge is the
+    /// mean capped squared distance between the two frames' points under their labels, plus a small cost per swapped
+    /// frame). Runs of any length are found, each only where its two ends show a jump that relabelling removes, and a
+    /// noisy frame inside a run does not split it. Model-free, so it runs before the fit can be pulled towards the
+    /// swapped pose. Returns the number of frames relabelled.
     /// </summary>
     public static int UndoLeftRightSwaps(KeypointObservations video)
     {
         int[] partner = video.Binding.MirrorOfKeypoint;
         if (!video.Binding.HasMirrorPairs) return 0;
-        int joints = video.KeypointCount, frames = video.FrameCount, swapped = 0;
+        int joints = video.KeypointCount, frames = video.FrameCount;
         double[] centred = new double[frames * joints * 3];
         bool[] usable = new bool[frames];
         for (int t = 0; t < frames; t++)
@@ -110,61 +145,59 @@ internal static class KeypointCleaning
             }
         }
 
-        // Isolated frames: compare with the interpolation of both neighbours.
-        for (int t = 1; t + 1 < frames; t++)
+        // Viterbi over the usable frames: state 0 = as given, 1 = swapped. An edge's cost depends only on whether the
+        // two states differ (relabelling both frames leaves their distance unchanged).
+        int[] order = Enumerable.Range(0, frames).Where(t => usable[t]).ToArray();
+        if (order.Length < 2) return 0;
+        var cost = new double[2];
+        var from = new byte[order.Length * 2];
+        cost[0] = 0; cost[1] = SwappedFramePenaltySquareMetres;
+        for (int i = 1; i < order.Length; i++)
         {
-            if (!usable[t] || !usable[t - 1] || !usable[t + 1]) continue;
-            double h0 = video.TimestampsSeconds[t] - video.TimestampsSeconds[t - 1], h1 = video.TimestampsSeconds[t + 1] - video.TimestampsSeconds[t];
-            if (!IsMirrored(video, centred, partner, t, t - 1, h1 / (h0 + h1), t + 1, h0 / (h0 + h1))) continue;
-            SwapLabels(video, centred, partner, t);
-            swapped++;
+            double same = LabelDistance(video, centred, partner, order[i - 1], order[i], mirrored: false);
+            double flipped = LabelDistance(video, centred, partner, order[i - 1], order[i], mirrored: true);
+            if (double.IsNaN(same) || double.IsNaN(flipped)) same = flipped = 0; // no pair seen in both: no evidence
+            double stay0 = cost[0] + same, switch0 = cost[1] + flipped;
+            double stay1 = cost[1] + same, switch1 = cost[0] + flipped;
+            from[i * 2] = (byte)(stay0 <= switch0 ? 0 : 1);
+            from[i * 2 + 1] = (byte)(stay1 <= switch1 ? 1 : 0);
+            cost[0] = Math.Min(stay0, switch0);
+            cost[1] = Math.Min(stay1, switch1) + SwappedFramePenaltySquareMetres;
         }
-
-        // Runs of 2..MaxRunFrames swapped frames: a swap boundary makes a frame look mirrored against its predecessor;
-        // relabel between two boundaries that are close enough (an unpaired boundary is ignored, so a missed one cannot
-        // flip the rest of the video).
-        const int maxRunFrames = MaxSwapRunFrames;
-        var boundaries = new List<int>();
-        for (int t = 1; t < frames; t++)
-            if (usable[t] && usable[t - 1] && IsMirrored(video, centred, partner, t, t - 1, 1, t - 1, 0)) boundaries.Add(t);
-        for (int i = 0; i + 1 < boundaries.Count; i++)
+        int state = cost[0] <= cost[1] ? 0 : 1, swapped = 0;
+        for (int i = order.Length - 1; i >= 0; i--)
         {
-            int start = boundaries[i], end = boundaries[i + 1];
-            if (end - start < 2 || end - start > maxRunFrames) continue;
-            for (int t = start; t < end; t++) SwapLabels(video, centred, partner, t);
-            swapped += end - start;
-            i++;
+            if (state == 1) { SwapLabels(video, centred, partner, order[i]); swapped++; }
+            state = from[i * 2 + state];
         }
         return swapped;
     }
 
     /// <summary>
-    /// True when frame t's centred keypoints match the reference (a weighted sum of frames a and b) at least twice as well
-    /// with left and right exchanged; per-point squared distances are capped at 0.3 m so outliers cannot decide.
+    /// Mean over the left/right keypoints seen in both frames of the capped squared distance between frame
+    /// <paramref name="a"/>'s centred point and frame <paramref name="b"/>'s, with b's labels exchanged when
+    /// <paramref name="mirrored"/>; NaN when no such keypoint.
     /// </summary>
-    private static bool IsMirrored(KeypointObservations video, double[] centred, int[] partner, int t, int a, double weightA, int b, double weightB)
+    private static double LabelDistance(KeypointObservations video, double[] centred, int[] partner, int a, int b, bool mirrored)
     {
-        const double capSquaredMetres = 0.3 * 0.3;
-        int joints = video.KeypointCount;
-        double asLabelled = 0, mirrored = 0;
+        int joints = video.KeypointCount, count = 0;
+        double sum = 0;
         for (int j = 0; j < joints; j++)
         {
             int m = partner[j];
             if (m == j) continue;
-            if (video.Weight3d[a * joints + j] <= 0 || video.Weight3d[b * joints + j] <= 0
-                || video.Weight3d[t * joints + j] <= 0 || video.Weight3d[t * joints + m] <= 0) continue;
-            double d1 = 0, d2 = 0;
+            int other = mirrored ? m : j;
+            if (video.Weight3d[a * joints + j] <= 0 || video.Weight3d[b * joints + other] <= 0) continue;
+            double d = 0;
             for (int k = 0; k < 3; k++)
             {
-                double reference = weightA * centred[(a * joints + j) * 3 + k] + weightB * centred[(b * joints + j) * 3 + k];
-                double own = centred[(t * joints + j) * 3 + k] - reference;
-                double other = centred[(t * joints + m) * 3 + k] - reference;
-                d1 += own * own; d2 += other * other;
+                double e = centred[(b * joints + other) * 3 + k] - centred[(a * joints + j) * 3 + k];
+                d += e * e;
             }
-            asLabelled += Math.Min(d1, capSquaredMetres);
-            mirrored += Math.Min(d2, capSquaredMetres);
+            sum += Math.Min(d, DistanceCapSquareMetres);
+            count++;
         }
-        return mirrored * 2 < asLabelled;
+        return count > 0 ? sum / count : double.NaN;
     }
 
     private static void SwapLabels(KeypointObservations video, double[] centred, int[] partner, int t)

@@ -59,7 +59,7 @@ internal static class ResultBuilder
             BodyModelPath = model.SourcePath,
             KeypointSetName = problem.KeypointSetName,
             Settings = settings,
-            Metrics = new FitMetrics(last.Iterations, stages[0].Iterations, last.FinalCost, residuals.Mean3dErrorMillimetres, residuals.Mean2dErrorPixels,
+            Metrics = new FitMetrics(stages.Skip(1).Sum(s => s.Iterations), stages[0].Iterations, last.FinalCost, residuals.Mean3dErrorMillimetres, residuals.Mean2dErrorPixels,
                 elapsed, last.ExitReason),
             KeypointResiduals = problem.KeypointNames.Select((name, k) =>
                 new KeypointResidual(name, residuals.Keypoint3dErrorMillimetres[k], residuals.Keypoint2dErrorPixels[k])).ToArray(),

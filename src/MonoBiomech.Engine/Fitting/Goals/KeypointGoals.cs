@@ -47,15 +47,23 @@ internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres) : FitGoal
 
 /// <summary>
 /// Reprojection of the model sites through the camera onto the 2D keypoints, in pixels: where the absolute path comes
-/// from. Huber loss on each point's pixel error, weighted relative to the 3D goal (upstream: 0.1).
+/// from. Huber loss on each point's pixel error, weighted relative to the 3D goal: by a fixed factor (upstream: 0.1), or,
+/// without one, by the ratio of the video's estimated 3D and 2D noise variances, so each term counts as much as its
+/// keypoints are precise (maximum likelihood; monocular 3D is often the noisier of the two).
 /// </summary>
-internal sealed class ReprojectionGoal(double relativeWeight, double huberThresholdPixels) : FitGoal
+internal sealed class ReprojectionGoal(double? fixedRelativeWeight, double huberThresholdPixels) : FitGoal
 {
     public override string Name => "2D reprojection";
+
+    /// <summary>The relative weight of the 2D goal in a video: (σ₃ / reference)² / σ₂², or the fixed factor.</summary>
+    public double RelativeWeight(VideoFitProblem problem) => fixedRelativeWeight
+        ?? problem.NoiseVarianceSquareMetres / (Keypoint3dShapeGoal.ReferenceErrorMetres * Keypoint3dShapeGoal.ReferenceErrorMetres)
+           / problem.ReprojectionNoiseVarianceSquarePixels;
 
     public override double AddFrameTerms(FrameEvaluation frame)
     {
         VideoFitProblem problem = frame.Problem;
+        double relativeWeight = RelativeWeight(problem);
         int t = frame.Frame, keypoints = problem.KeypointCount;
         Span<double> residual = stackalloc double[2];
         Span<double> pointJacobian = stackalloc double[6];

@@ -9,11 +9,24 @@ using MonoBiomech.Engine.BodyModels;
 /// against the data: clean keypoints are smoothed little, noisy ones more, with one σ per kind of coordinate.
 /// Second differences on the real timestamps (non-uniform spacing allowed) couple frames up to two apart.
 /// </summary>
-internal sealed class MotionPriorGoal(BodyModel model, double rotationSigmaRadiansPerSecondSquared, double translationSigmaMetresPerSecondSquared) : FitGoal
+internal sealed class MotionPriorGoal : FitGoal
 {
-    private readonly double[] inverseSquareSigma = model.Coordinates
-        .Select(c => 1 / Math.Pow(c.Kind == CoordinateKind.Translation ? translationSigmaMetresPerSecondSquared : rotationSigmaRadiansPerSecondSquared, 2))
-        .ToArray();
+    private readonly double[] inverseSquareSigma;
+
+    public MotionPriorGoal(BodyModel model, double rotationSigmaRadiansPerSecondSquared, double translationSigmaMetresPerSecondSquared)
+        : this(model.Coordinates.Select(c => c.Kind == CoordinateKind.Translation ? translationSigmaMetresPerSecondSquared : rotationSigmaRadiansPerSecondSquared).ToArray())
+    {
+    }
+
+    /// <param name="sigmas">[coordinate] σ of the acceleration: rad/s² for rotations, m/s² for translations.</param>
+    public MotionPriorGoal(double[] sigmas)
+    {
+        Sigmas = sigmas;
+        inverseSquareSigma = sigmas.Select(sigma => 1 / (sigma * sigma)).ToArray();
+    }
+
+    /// <summary>[coordinate] σ of the acceleration prior.</summary>
+    public IReadOnlyList<double> Sigmas { get; }
 
     public override string Name => "acceleration prior";
 
@@ -46,6 +59,33 @@ internal sealed class MotionPriorGoal(BodyModel model, double rotationSigmaRadia
             }
         }
         return cost;
+    }
+
+    /// <summary>
+    /// Per coordinate, the larger of its prior σ and <paramref name="factor"/> times the RMS acceleration of the fitted
+    /// trajectories (all videos): a fast motion earns a looser prior.
+    /// </summary>
+    public static double[] AdaptedSigmas(IReadOnlyList<VideoFitProblem> problems, SubjectFitState state, IReadOnlyList<double> sigmas, double factor)
+    {
+        int n = sigmas.Count;
+        var sum = new double[n];
+        int count = 0;
+        Span<double> c = stackalloc double[3];
+        for (int v = 0; v < problems.Count; v++)
+        {
+            double[] q = state.Videos[v].Coordinates;
+            for (int t = 1; t + 1 < problems[v].FrameCount; t++)
+            {
+                SecondDifference(problems[v].TimestampsSeconds, t, c);
+                for (int d = 0; d < n; d++)
+                {
+                    double a = c[0] * q[(t - 1) * n + d] + c[1] * q[t * n + d] + c[2] * q[(t + 1) * n + d];
+                    sum[d] += a * a;
+                }
+                count++;
+            }
+        }
+        return Enumerable.Range(0, n).Select(d => Math.Max(sigmas[d], factor * Math.Sqrt(sum[d] / Math.Max(count, 1)))).ToArray();
     }
 
     /// <summary>Coefficients of q̈ at frame t from frames t−1, t, t+1.</summary>
