@@ -4,8 +4,11 @@ namespace MonoBiomech.Engine.Fitting;
 
 using MonoBiomech.Engine.BodyModels;
 
-/// <summary>One solver stage: the goals whose sum it minimises, the unknowns it changes, and its iteration cap.</summary>
-internal sealed record FitStage(string Name, IReadOnlyList<FitGoal> Goals, FitUnknowns Unknowns, int MaxIterations)
+/// <summary>
+/// One solver stage: the goals whose sum it minimises, the unknowns it changes, its iteration cap, and, for a stage that
+/// only prepares the next, a looser convergence tolerance than the solver's.
+/// </summary>
+internal sealed record FitStage(string Name, IReadOnlyList<FitGoal> Goals, FitUnknowns Unknowns, int MaxIterations, double? RelativeCostTolerance = null)
 {
     public bool Solves(FitUnknowns unknowns) => (Unknowns & unknowns) == unknowns;
 }

@@ -196,11 +196,13 @@ internal sealed class FrameEvaluation
                 double gradient = 0;
                 for (int row = 0; row < rows; row++) gradient += jb[row * g + s] * residual[row];
                 subject.ScaleGradient[s] += weight * gradient;
-                for (int u = 0; u < g; u++)
+                for (int u = 0; u <= s; u++)
                 {
                     double h = 0;
                     for (int row = 0; row < rows; row++) h += jb[row * g + s] * jb[row * g + u];
-                    subject.ScaleScale[s * g + u] += weight * h;
+                    h *= weight;
+                    subject.ScaleScale[s * g + u] += h;
+                    if (u != s) subject.ScaleScale[u * g + s] += h;
                 }
             }
         if (offsets)

@@ -33,6 +33,7 @@ internal sealed class LevenbergMarquardt(FitObjective objective, SchurBandedSolv
         double cost = objective.Evaluate(stage, state, build: true);
         double damping = options.InitialDamping, growth = 2;
         bool siteOffsetsActive = stage.Solves(FitUnknowns.SiteOffsets);
+        double tolerance = stage.RelativeCostTolerance ?? options.RelativeCostTolerance;
         for (int iteration = 1; iteration <= stage.MaxIterations; iteration++)
         {
             if (cancellationToken.IsCancellationRequested) return new(stage.Name, FitExitReason.Cancelled, iteration - 1, cost);
@@ -65,17 +66,19 @@ internal sealed class LevenbergMarquardt(FitObjective objective, SchurBandedSolv
                 return new(stage.Name, FitExitReason.NoFurtherProgress, iteration, cost);
             }
 
+            bool equationsCurrent = false;
             if (siteOffsetsActive)
             {
                 // Δ is stiff (strong prior) and settles early; once its step gains next to nothing, stop paying two evaluations for it.
                 objective.Evaluate(stage, state, build: true);
                 double before = cost;
                 cost = StepSiteOffsets(stage, state, cost);
-                siteOffsetsActive = before - cost > 10 * options.RelativeCostTolerance * before;
+                equationsCurrent = cost == before; // a rejected Δ step leaves the state where the equations were built
+                siteOffsetsActive = before - cost > 10 * tolerance * before;
             }
             progress?.Report(new FitProgress(iteration, stage.MaxIterations, cost, stage.Name));
-            if (previous - cost <= options.RelativeCostTolerance * previous) return new(stage.Name, FitExitReason.Converged, iteration, cost);
-            cost = objective.Evaluate(stage, state, build: true);
+            if (previous - cost <= tolerance * previous) return new(stage.Name, FitExitReason.Converged, iteration, cost);
+            if (!equationsCurrent) cost = objective.Evaluate(stage, state, build: true);
         }
         return new(stage.Name, FitExitReason.IterationLimit, stage.MaxIterations, cost);
     }
