@@ -93,7 +93,7 @@ public static class BiomechFitter
             FitStage robust = stages[^1];
             var motion = (MotionPriorGoal)robust.Goals.Single(g => g is MotionPriorGoal);
             // (A second adaptation pass was measured too: within ±0.2°, not worth its cost.)
-            var adapted = new MotionPriorGoal(MotionPriorGoal.AdaptedSigmas(problems, state, motion.Sigmas, AdaptedSigmaPerRmsAcceleration));
+            var adapted = new MotionPriorGoal(MotionPriorGoal.AdaptedSigmas(model, problems, state, motion.Sigmas, AdaptedSigmaPerRmsAcceleration));
             // β and Δ stay free: holding them cut a 300-frame fit from 1.75 s to 1.16 s but left running 0.2-0.5° worse.
             FitStage stage = robust with { Name = "robust fit, adapted motion prior", Goals = robust.Goals.Select(g => g == motion ? adapted : g).ToArray() };
             FitStageOutcome outcome = lm.Run(stage, state, progress, cancellationToken);

@@ -65,7 +65,7 @@ internal sealed class MotionPriorGoal : FitGoal
     /// Per coordinate, the larger of its prior σ and <paramref name="factor"/> times the RMS acceleration of the fitted
     /// trajectories (all videos): a fast motion earns a looser prior.
     /// </summary>
-    public static double[] AdaptedSigmas(IReadOnlyList<VideoFitProblem> problems, SubjectFitState state, IReadOnlyList<double> sigmas, double factor)
+    public static double[] AdaptedSigmas(BodyModel model, IReadOnlyList<VideoFitProblem> problems, SubjectFitState state, IReadOnlyList<double> sigmas, double factor)
     {
         int n = sigmas.Count;
         var sum = new double[n];
@@ -85,7 +85,42 @@ internal sealed class MotionPriorGoal : FitGoal
                 count++;
             }
         }
-        return Enumerable.Range(0, n).Select(d => Math.Max(sigmas[d], factor * Math.Sqrt(sum[d] / Math.Max(count, 1)))).ToArray();
+        double[] adapted = Enumerable.Range(0, n).Select(d => Math.Max(sigmas[d], factor * Math.Sqrt(sum[d] / Math.Max(count, 1)))).ToArray();
+        // Left and right limbs move alike: a far-side joint, seen worse, is fitted smoother and would earn a tighter prior
+        // than its near-side twin; both take the larger.
+        int[] mirror = MirrorCoordinates(model, problems);
+        return Enumerable.Range(0, n).Select(d => Math.Max(adapted[d], adapted[mirror[d]])).ToArray();
+    }
+
+    /// <summary>
+    /// [coordinate] its left/right twin, or itself: bodies are paired through the keypoint sets' mirror pairs (a keypoint
+    /// on body a whose mirror is on body b), and a body's coordinates with its twin's in order.
+    /// </summary>
+    internal static int[] MirrorCoordinates(BodyModel model, IReadOnlyList<VideoFitProblem> problems)
+    {
+        var bodyTwin = Enumerable.Range(0, model.BodyCount).ToArray();
+        foreach (VideoFitProblem problem in problems)
+        {
+            KeypointBinding binding = problem.Binding;
+            for (int k = 0; k < binding.KeypointCount; k++)
+            {
+                int m = binding.MirrorOfKeypoint[k], site = binding.SiteOfKeypoint[k], other = binding.SiteOfKeypoint[m];
+                if (m == k || site < 0 || other < 0) continue;
+                int a = model.Sites[site].BodyIndex, b = model.Sites[other].BodyIndex;
+                if (a != b) { bodyTwin[a] = b; bodyTwin[b] = a; }
+            }
+        }
+        var twin = Enumerable.Range(0, model.CoordinateCount).ToArray();
+        for (int body = 0; body < model.BodyCount; body++)
+        {
+            int other = bodyTwin[body];
+            if (other == body) continue;
+            int[] mine = Enumerable.Range(0, model.CoordinateCount).Where(d => model.Coordinates[d].BodyIndex == body).ToArray();
+            int[] theirs = Enumerable.Range(0, model.CoordinateCount).Where(d => model.Coordinates[d].BodyIndex == other).ToArray();
+            if (mine.Length != theirs.Length) continue;
+            for (int i = 0; i < mine.Length; i++) twin[mine[i]] = theirs[i];
+        }
+        return twin;
     }
 
     /// <summary>Coefficients of q̈ at frame t from frames t−1, t, t+1.</summary>
