@@ -134,6 +134,7 @@ public sealed record FitMetrics(int Iterations, int PoseStageIterations, double 
 public sealed class BiomechFitResult
 {
     private IReadOnlyDictionary<string, int>? coordinateIndex;
+    private IReadOnlyList<string>? coordinateNames;
 
     /// <summary>The video (or keypoint file) fitted.</summary>
     public required string Source { get; init; }
@@ -199,7 +200,8 @@ public sealed class BiomechFitResult
 
     public int FrameCount => TimestampsSeconds.Count;
 
-    public IReadOnlyList<string> CoordinateNames => Coordinates.Select(c => c.Name).ToArray();
+    /// <summary>The coordinates' names, in model order (made once: scripts and exporters read it in loops).</summary>
+    public IReadOnlyList<string> CoordinateNames => coordinateNames ??= Array.AsReadOnly(Coordinates.Select(c => c.Name).ToArray());
 
     /// <summary>The per-frame series of one coordinate; rotations in <paramref name="unit"/>, translations in metres.</summary>
     /// <exception cref="ArgumentException">The model has no coordinate of that name.</exception>

@@ -60,10 +60,7 @@ internal static class KeypointCleaning
                     magnitudes.Add(Math.Abs((p[((t + 1) * keypoints + k) * 3 + a] - centre[6 + a]) - 2 * (p[(t * keypoints + k) * 3 + a] - centre[3 + a])
                         + (p[((t - 1) * keypoints + k) * 3 + a] - centre[a])));
         }
-        if (magnitudes.Count < MinimumNoiseSamples) return DefaultNoiseSigmaMetres * DefaultNoiseSigmaMetres;
-        magnitudes.Sort();
-        double sigmaMetres = Math.Clamp(magnitudes[magnitudes.Count / 2] / (0.6745 * Math.Sqrt(6)), MinimumNoiseSigmaMetres, MaximumNoiseSigmaMetres);
-        return sigmaMetres * sigmaMetres;
+        return VarianceFromSecondDifferences(magnitudes, DefaultNoiseSigmaMetres, MinimumNoiseSigmaMetres, MaximumNoiseSigmaMetres);
     }
 
     /// <summary>
@@ -82,10 +79,7 @@ internal static class KeypointCleaning
                 for (int a = 0; a < 2; a++)
                     magnitudes.Add(Math.Abs(p[((t + 1) * keypoints + k) * 2 + a] - 2 * p[(t * keypoints + k) * 2 + a] + p[((t - 1) * keypoints + k) * 2 + a]));
             }
-        if (magnitudes.Count < MinimumNoiseSamples) return DefaultNoiseSigmaPixels * DefaultNoiseSigmaPixels;
-        magnitudes.Sort();
-        double sigma = Math.Clamp(magnitudes[magnitudes.Count / 2] / (0.6745 * Math.Sqrt(6)), MinimumNoiseSigmaPixels, MaximumNoiseSigmaPixels);
-        return sigma * sigma;
+        return VarianceFromSecondDifferences(magnitudes, DefaultNoiseSigmaPixels, MinimumNoiseSigmaPixels, MaximumNoiseSigmaPixels);
     }
 
     private const double DefaultNoiseSigmaPixels = 3;
@@ -93,6 +87,18 @@ internal static class KeypointCleaning
     private const double MaximumNoiseSigmaPixels = 30;
 
     private const int MinimumNoiseSamples = 30;
+
+    /// <summary>
+    /// σ² of white noise from |second differences| of one coordinate (σ·√6 for white noise; the median ignores the few
+    /// fast-moving samples): (median / (0.6745·√6))², σ clamped; the default σ with too few samples. Sorts the list.
+    /// </summary>
+    private static double VarianceFromSecondDifferences(List<double> magnitudes, double defaultSigma, double minimumSigma, double maximumSigma)
+    {
+        if (magnitudes.Count < MinimumNoiseSamples) return defaultSigma * defaultSigma;
+        magnitudes.Sort();
+        double sigma = Math.Clamp(magnitudes[magnitudes.Count / 2] / (0.6745 * Math.Sqrt(6)), minimumSigma, maximumSigma);
+        return sigma * sigma;
+    }
 
     /// <summary>Assumed with too few samples to estimate from: a typical monocular keypoint error.</summary>
     private const double DefaultNoiseSigmaMetres = 0.02;
