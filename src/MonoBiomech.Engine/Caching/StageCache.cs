@@ -37,6 +37,19 @@ public static class StageCache
         }
     }
 
+    /// <summary>The key of a video's keypoints with these settings (<see cref="Pose.PoseEstimationPipeline.SettingsKey"/>); null when the video does not exist.</summary>
+    public static SessionCacheKey? PoseKey(string videoPath, string settingsKey)
+    {
+        try
+        {
+            return File.Exists(videoPath) ? new SessionCacheKey(VideoFileIdentity.Of(videoPath), StageNames.Pose, settingsKey) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     public static SessionCacheEntry StorePersonDetection(this SessionCache cache, SessionCacheKey key, PersonDetectionResult result) =>
         cache.Set(key, result, EstimateSizeBytes(result));
 

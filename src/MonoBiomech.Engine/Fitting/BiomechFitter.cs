@@ -182,11 +182,32 @@ public static class BiomechFitter
         return (placed, sets);
     }
 
+    /// <summary>
+    /// The frames from the first to the last one with a confident keypoint: before the subject appears and after it leaves
+    /// there is nothing to fit, and the motion prior would only extrapolate (on a real clip: knees at −150°). The result
+    /// covers these frames; its timestamps say which. Gaps inside the span are bridged by the prior.
+    /// </summary>
+    private static PoseSequence ObservedSpan(PoseSequence sequence)
+    {
+        int joints = sequence.JointCount;
+        bool Observed(int t)
+        {
+            for (int k = 0; k < joints; k++)
+                if (sequence.Confidences[t * joints + k] > 0) return true;
+            return false;
+        }
+        int first = 0, last = sequence.FrameCount - 1;
+        while (first <= last && !Observed(first)) first++;
+        while (last > first && !Observed(last)) last--;
+        return first > last || (first == 0 && last == sequence.FrameCount - 1) ? sequence : sequence.Slice(first, last - first + 1);
+    }
+
     internal static (VideoFitProblem Problem, KeypointRoles Roles) Prepare(BodyModel model, PoseSequence sequence, KeypointSet? set, BiomechFitSettings settings)
     {
+        sequence = ObservedSpan(sequence);
         if (sequence.FrameCount < MinimumFrames)
             throw new FitInputException(sequence.Source, FitInputProblem.TooFewFrames,
-                $"'{sequence.Source}' has {sequence.FrameCount} frames; the fit needs at least {MinimumFrames}.");
+                $"'{sequence.Source}' has {sequence.FrameCount} frames from the first to the last one with keypoints; the fit needs at least {MinimumFrames}.");
         KeypointBinding binding = KeypointBinding.Create(model, sequence.JointNames, set);
         if (binding.MatchedCount < MinimumMatchedKeypoints)
             throw new FitInputException(sequence.Source, FitInputProblem.TooFewMatchingKeypoints,

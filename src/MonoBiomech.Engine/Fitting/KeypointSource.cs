@@ -104,7 +104,7 @@ public sealed record ResolvedKeypoints(PoseSequence Sequence, KeypointProvenance
     }
 }
 
-/// <summary>A video's keypoints are not in the session cache, and this version computes no keypoints from videos.</summary>
+/// <summary>A video's keypoints are not in the session cache (Get-PoseKeypoints computes and caches them).</summary>
 public sealed class KeypointsNotCachedException(string videoPath, string message) : Exception(message)
 {
     public string VideoPath { get; } = videoPath;
@@ -184,8 +184,8 @@ public static class KeypointSource
     {
         var entry = cache.FindPose(videoPath)
             ?? throw new KeypointsNotCachedException(videoPath,
-                $"The keypoints of '{videoPath}' are not in the session cache, and this version cannot compute keypoints from a video yet. " +
-                $"Pass the video's <name>{KeypointsNpz.FileSuffix} file (what upstream's pipeline writes) or PoseSequence objects instead.");
+                $"The keypoints of '{videoPath}' are not in the session cache. Run Get-PoseKeypoints on the video first " +
+                $"(or pipe its result here), or pass the video's <name>{KeypointsNpz.FileSuffix} file.");
         return FromSequence((PoseSequence)entry.Value, camera);
     }
 
@@ -245,7 +245,5 @@ public static class KeypointSource
     }
 
     private static PoseSequence WithCamera(PoseSequence sequence, CameraOverride camera) =>
-        camera.IsEmpty ? sequence
-            : new PoseSequence(sequence.Source, sequence.JointNames, sequence.TimestampsSeconds, sequence.Keypoints3dMillimetres,
-                sequence.Keypoints2dPixels, sequence.Confidences, camera.ApplyTo(sequence.Camera));
+        camera.IsEmpty ? sequence : sequence.WithCamera(camera.ApplyTo(sequence.Camera));
 }

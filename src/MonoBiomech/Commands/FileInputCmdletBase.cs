@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Management.Automation;
 using Microsoft.PowerShell.Commands;
+using MonoBiomech.Engine.Video;
 
 namespace MonoBiomech.Commands;
 
@@ -145,6 +146,21 @@ public abstract class FileInputCmdletBase : PSCmdlet, IDisposable
 
     private static ErrorRecord NotAFileSystemPath(string path, string why) => new(
         new ArgumentException($"'{path}' is not a file system path: {why}."), "NotAFileSystemPath", ErrorCategory.InvalidArgument, path);
+
+    /// <summary>The error of a video that cannot be read, with an ErrorId and category for each reason.</summary>
+    protected static ErrorRecord VideoReadError(VideoReadException e, string videoPath)
+    {
+        (string id, ErrorCategory category) = e.Reason switch
+        {
+            VideoReadFailure.NotFound => ("VideoNotFound", ErrorCategory.ObjectNotFound),
+            VideoReadFailure.IsDirectory => ("PathIsDirectory", ErrorCategory.InvalidArgument),
+            VideoReadFailure.Empty => ("VideoEmpty", ErrorCategory.InvalidData),
+            VideoReadFailure.NotAVideo => ("NotAVideo", ErrorCategory.InvalidData),
+            VideoReadFailure.TruncatedOrCorrupt => ("VideoTruncated", ErrorCategory.InvalidData),
+            _ => ("VideoUnreadable", ErrorCategory.ReadError),
+        };
+        return new ErrorRecord(e, id, category, videoPath);
+    }
 
     /// <summary>Writes a PathIsDirectory error and returns true when <paramref name="path"/> is a folder.</summary>
     /// <param name="expected">What the path should have named, for the message ("a keypoint file or video").</param>

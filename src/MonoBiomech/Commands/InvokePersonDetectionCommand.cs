@@ -141,16 +141,7 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
         }
         catch (VideoReadException e)
         {
-            (string id, ErrorCategory category) = e.Reason switch
-            {
-                VideoReadFailure.NotFound => ("VideoNotFound", ErrorCategory.ObjectNotFound),
-                VideoReadFailure.IsDirectory => ("PathIsDirectory", ErrorCategory.InvalidArgument),
-                VideoReadFailure.Empty => ("VideoEmpty", ErrorCategory.InvalidData),
-                VideoReadFailure.NotAVideo => ("NotAVideo", ErrorCategory.InvalidData),
-                VideoReadFailure.TruncatedOrCorrupt => ("VideoTruncated", ErrorCategory.InvalidData),
-                _ => ("VideoUnreadable", ErrorCategory.ReadError),
-            };
-            WriteError(new ErrorRecord(e, id, category, videoPath));
+            WriteError(VideoReadError(e, videoPath));
         }
         catch (UnknownModelLayoutException e)
         {

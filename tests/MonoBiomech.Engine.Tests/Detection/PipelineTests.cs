@@ -119,10 +119,4 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal(PersonDetectionPipeline.SettingsKey(baseline), PersonDetectionPipeline.SettingsKey(baseline with { IntraOpThreads = 7 }));
         Assert.Equal(PersonDetectionPipeline.SettingsKey(baseline), PersonDetectionPipeline.SettingsKey(baseline with { OnnxGraphOptimization = OnnxGraphOptimizationLevel.Basic }));
     }
-
-    /// <summary>IProgress that calls back on the reporting thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

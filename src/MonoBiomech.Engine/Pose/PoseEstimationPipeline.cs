@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using MonoBiomech.Detection;
+using MonoBiomech.Engine.Detection;
+using MonoBiomech.Engine.Video;
+using MonoBiomech.Pose;
+using MonoBiomech.Video;
+using OpenCvSharp;
+
+namespace MonoBiomech.Engine.Pose;
+
+/// <summary>Turns a video and its subject track into a <see cref="PoseSequence"/>.</summary>
+public static class PoseEstimationPipeline
+{
+    /// <summary>The keypoint set of BlazePose's output (models/keypointsets/blazepose_33.*.json).</summary>
+    public const string BlazePoseKeypointSet = "blazepose_33";
+
+    /// <summary>BlazePose's 33 landmarks in the network's output order (MediaPipe's PoseLandmark enumeration).</summary>
+    public static IReadOnlyList<string> BlazePoseLandmarkNames { get; } = new[]
+    {
+        "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
+        "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+        "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb",
+        "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
+        "left_foot_index", "right_foot_index",
+    };
+
+    public const string KeypointsPhase = "keypoints";
+
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The verified model file the settings select.</summary>
+    /// <exception cref="PoseModelFileException">Missing, or not the published file.</exception>
+    public static string LocateModel(PoseEstimationSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return BlazePoseModelFiles.Locate(settings.ModelComplexity, settings.ModelDirectory);
+    }
+
+    /// <summary>
+    /// A stable string of every setting that changes the keypoints (the model file's identity included, and the person
+    /// detection's settings), for result caches; thread counts change only the speed and are left out.
+    /// </summary>
+    public static string SettingsKey(PoseEstimationSettings settings, string modelPath)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var c = CultureInfo.InvariantCulture;
+        string full = Path.GetFullPath(modelPath);
+        long ticks = File.Exists(full) ? File.GetLastWriteTimeUtc(full).Ticks : 0;
+        string camera = settings.Camera is { } k
+            ? string.Create(c, $"camera={k.FocalLengthXPixels:R},{k.FocalLengthYPixels:R},{k.PrincipalPointXPixels:R},{k.PrincipalPointYPixels:R},{k.ImageWidthPixels}x{k.ImageHeightPixels}")
+            : string.Create(c, $"fov={settings.FieldOfViewDegrees:R}");
+        return string.Create(c, $"pose={settings.Model};complexity={settings.ModelComplexity};model={full}@{ticks};{camera};{PersonDetectionPipeline.SettingsKey(settings.Detection)}");
+    }
+
+    /// <summary>
+    /// The subject's keypoints in every decoded frame of the video <paramref name="detection"/> was made from: 2D in
+    /// frame pixels, 3D hip-centred in millimetres in the camera's axes (no absolute depth), confidences 0 (and NaN
+    /// values) where the subject is not found.
+    /// </summary>
+    /// <exception cref="VideoReadException">The video cannot be read.</exception>
+    /// <exception cref="PoseModelFileException">The model file is missing, not the published one, or not loadable.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; checked before every frame.</exception>
+    public static PoseSequence Run(PersonDetectionResult detection, PoseEstimationSettings settings, IProgress<PoseProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(detection);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        string modelPath = LocateModel(settings);
+        var stopwatch = Stopwatch.StartNew();
+        using var reader = VideoReader.Open(detection.Video.Path);
+        VideoInfo info = reader.Info;
+        CameraIntrinsics camera = settings.CameraFor(info.WidthPixels, info.HeightPixels);
+        if (settings.ThreadCount > 0) Cv2.SetNumThreads(settings.ThreadCount);
+        using var landmarker = new BlazePoseLandmarker(modelPath, settings.ModelComplexity);
+        var tracker = new BlazePoseTracker(landmarker, camera);
+
+        const int points = BlazePoseLandmarks.LandmarkCount;
+        int capacity = Math.Max(16, info.FrameCount);
+        var timestamps = new List<double>(capacity);
+        var k3 = new List<double>(capacity * points * 3);
+        var k2 = new List<double>(capacity * points * 2);
+        var confidences = new List<double>(capacity * points);
+        var lastReport = -ProgressInterval;
+        using var frame = new Mat();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!reader.TryReadFrame(frame, out VideoFrameStamp stamp)) break;
+            int index = stamp.FrameIndex;
+            PersonBox? box = index < detection.SubjectBoxes.Count ? detection.SubjectBoxes[index] : null;
+            BlazePoseLandmarks? found = tracker.Next(frame, box);
+            timestamps.Add(stamp.TimestampSeconds);
+            for (int p = 0; p < points; p++)
+            {
+                if (found is null)
+                {
+                    k3.AddRange(new[] { double.NaN, double.NaN, double.NaN });
+                    k2.AddRange(new[] { double.NaN, double.NaN });
+                    confidences.Add(0);
+                    continue;
+                }
+                for (int a = 0; a < 3; a++) k3.Add(1000 * found.WorldMetres[p * 3 + a]);
+                k2.Add(found.ImagePixels[p * 2]);
+                k2.Add(found.ImagePixels[p * 2 + 1]);
+                // Visible (in the frame, not occluded) times present times "this is a person".
+                confidences.Add(found.Visibility[p] * found.Presence[p] * found.PoseFlag);
+            }
+            if (progress is not null && stopwatch.Elapsed - lastReport >= ProgressInterval)
+            {
+                lastReport = stopwatch.Elapsed;
+                progress.Report(new PoseProgress(KeypointsPhase, timestamps.Count, info.FrameCount, timestamps.Count / stopwatch.Elapsed.TotalSeconds));
+            }
+        }
+        stopwatch.Stop();
+        progress?.Report(new PoseProgress(KeypointsPhase, timestamps.Count, info.FrameCount, timestamps.Count / Math.Max(1e-9, stopwatch.Elapsed.TotalSeconds)));
+        return new PoseSequence(info.Path, BlazePoseLandmarkNames, timestamps.ToArray(), k3.ToArray(), k2.ToArray(), confidences.ToArray(), camera)
+        {
+            KeypointSetName = BlazePoseKeypointSet,
+            Keypoints3dAreRootRelative = true,
+            PoseModelDescription = landmarker.Description,
+        };
+    }
+}

@@ -1,0 +1,7 @@
+namespace MonoBiomech.Engine.Tests.TestSupport;
+
+/// <summary>IProgress that calls back on the reporting thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
