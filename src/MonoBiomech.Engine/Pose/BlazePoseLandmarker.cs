@@ -81,17 +81,30 @@ public sealed class BlazePoseLandmarker : IDisposable
     /// <summary>Runs the network on <paramref name="region"/> of a BGR frame seen through <paramref name="camera"/>.</summary>
     public BlazePoseLandmarks Run(Mat frameBgr, PoseRegion region, CameraIntrinsics camera)
     {
-        // Shrink the frame first (area averaging) when the region is much larger than the input, so the bilinear warp
-        // does not alias; then one warp cuts, rotates and scales the region.
+        ArgumentNullException.ThrowIfNull(frameBgr);
+        if (frameBgr.Empty() || frameBgr.Type() != MatType.CV_8UC3)
+            throw new ArgumentException("The frame must be a non-empty 8-bit BGR image.", nameof(frameBgr));
+        if (!(region.SidePixels > 0))
+            throw new ArgumentOutOfRangeException(nameof(region), region.SidePixels, "The region must have a positive side.");
+        // Only the part of the frame under the region is used: its bounding box (plus a pixel for the bilinear taps),
+        // shrunk first by area averaging when the region is much larger than the input, so the bilinear warp does not
+        // alias; then one warp cuts, rotates and scales the region (the border replicated where it leaves the frame).
+        double halfExtent = region.SidePixels / 2 * (Math.Abs(Math.Cos(region.RotationRadians)) + Math.Abs(Math.Sin(region.RotationRadians))) + 2;
+        int left = Math.Clamp((int)Math.Floor(region.CentreXPixels - halfExtent), 0, frameBgr.Width - 1);
+        int top = Math.Clamp((int)Math.Floor(region.CentreYPixels - halfExtent), 0, frameBgr.Height - 1);
+        int right = Math.Clamp((int)Math.Ceiling(region.CentreXPixels + halfExtent), left + 1, frameBgr.Width);
+        int bottom = Math.Clamp((int)Math.Ceiling(region.CentreYPixels + halfExtent), top + 1, frameBgr.Height);
+        using Mat window = frameBgr[new Rect(left, top, right - left, bottom - top)];
+        PoseRegion inWindow = region with { CentreXPixels = region.CentreXPixels - left, CentreYPixels = region.CentreYPixels - top };
         double frameScale = Math.Min(1, 1.5 * InputPixels / region.SidePixels);
-        Mat source = frameBgr;
+        Mat source = window;
         if (frameScale < 1)
         {
-            Cv2.Resize(frameBgr, scaled, new Size(), frameScale, frameScale, InterpolationFlags.Area);
-            frameScale = scaled.Width / (double)frameBgr.Width;
+            // With fx = fy given (no size), OpenCV samples at exactly this scale: dst x ↔ src (x + ½) / scale − ½.
+            Cv2.Resize(window, scaled, new Size(), frameScale, frameScale, InterpolationFlags.Area);
             source = scaled;
         }
-        double[] m = region.CropToFrameMatrix(InputPixels, frameScale);
+        double[] m = inWindow.CropToFrameMatrix(InputPixels, frameScale);
         using (var cropToFrame = Mat.FromPixelData(2, 3, MatType.CV_64FC1, m))
             Cv2.WarpAffine(source, crop, cropToFrame, new Size(InputPixels, InputPixels),
                 InterpolationFlags.Linear | InterpolationFlags.WarpInverseMap, BorderTypes.Replicate);

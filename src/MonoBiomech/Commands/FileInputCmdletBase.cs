@@ -21,6 +21,9 @@ public abstract class FileInputCmdletBase : PSCmdlet, IDisposable
 
     private readonly CancellationTokenSource _cancellation = new();
 
+    /// <summary>Output file -> the input that writes it, to refuse a second input with the same output.</summary>
+    private readonly Dictionary<string, string> _claimedOutputs = new(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+
     #endregion
 
     #region Parameters
@@ -91,6 +94,86 @@ public abstract class FileInputCmdletBase : PSCmdlet, IDisposable
         if (error is not null)
             throw Terminate(error);
         return resolved![0];
+    }
+
+    /// <summary>
+    /// The folder an -OutputDirectory parameter names (created when the first file is written), or null when not given;
+    /// stops the command when it names a file.
+    /// </summary>
+    protected string? ResolveOutputDirectory(string? outputDirectory)
+    {
+        if (outputDirectory is null)
+            return null;
+        string resolved = ResolveParameterPath(outputDirectory);
+        if (File.Exists(resolved))
+        {
+            throw Terminate(new ErrorRecord(
+                new IOException($"-OutputDirectory '{resolved}' is a file, not a folder."),
+                "OutputDirectoryIsFile", ErrorCategory.InvalidArgument, resolved));
+        }
+        return resolved;
+    }
+
+    /// <summary>
+    /// True when <paramref name="source"/> may write <paramref name="outputPath"/>: no other input of this command writes it
+    /// (DuplicateOutputPath, even with -Force: the second would silently replace the first), it does not exist or
+    /// <paramref name="force"/> is set (OutputExists), and ShouldProcess agrees. Each refusal is one error for the input.
+    /// </summary>
+    protected bool ClaimOutputPath(string outputPath, string source, bool force, string action)
+    {
+        if (_claimedOutputs.TryGetValue(outputPath, out string? firstSource))
+        {
+            WriteError(new ErrorRecord(
+                new IOException($"'{source}' would be written to '{outputPath}', as '{firstSource}' already is in this command; " +
+                                "use different -OutputDirectory folders."),
+                "DuplicateOutputPath", ErrorCategory.InvalidOperation, source));
+            return false;
+        }
+        if (!force && File.Exists(outputPath))
+        {
+            WriteError(new ErrorRecord(
+                new IOException($"'{outputPath}' already exists; use -Force to overwrite it."),
+                "OutputExists", ErrorCategory.ResourceExists, outputPath));
+            return false;
+        }
+        if (!ShouldProcess(outputPath, action))
+            return false;
+        _claimedOutputs.Add(outputPath, source);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes a claimed output with <paramref name="write"/> (the writers go through a temporary file moved into place, so
+    /// a failure leaves no half-written file); an OutputWriteFailed error and false when it fails.
+    /// </summary>
+    protected bool TryWriteOutput(string outputPath, Action<string> write)
+    {
+        try
+        {
+            write(outputPath);
+            WriteVerbose($"Wrote '{outputPath}'.");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            WriteError(new ErrorRecord(e, "OutputWriteFailed", ErrorCategory.WriteError, outputPath));
+            return false;
+        }
+    }
+
+    /// <summary>A progress record of a stage that streams a video: "[phase: ]done/count frames, speed", percent and time left.</summary>
+    /// <param name="frameCount">Frames the container announces; 0 when unknown (no percentage then).</param>
+    protected static ProgressRecord FramesProgress(int activityId, string activity, string? phase, int framesDone, int frameCount, double framesPerSecond)
+    {
+        string frames = frameCount > 0 ? $"{framesDone}/{frameCount}" : framesDone.ToString();
+        var record = new ProgressRecord(activityId, activity, $"{(phase is null ? "" : phase + ": ")}{frames} frames, {framesPerSecond:F1} frames/s");
+        if (frameCount > 0)
+        {
+            record.PercentComplete = Math.Clamp(100 * framesDone / frameCount, 0, 100);
+            if (framesPerSecond > 0)
+                record.SecondsRemaining = (int)Math.Ceiling(Math.Max(0, frameCount - framesDone) / framesPerSecond);
+        }
+        return record;
     }
 
     /// <summary>Stops the command with <paramref name="error"/>; call it as <c>throw Terminate(error)</c> so the compiler sees the stop.</summary>

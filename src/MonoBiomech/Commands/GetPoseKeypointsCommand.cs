@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MonoBiomech.Detection;
 using MonoBiomech.Engine.Caching;
 using MonoBiomech.Engine.Detection;
+using MonoBiomech.Engine.Formats;
 using MonoBiomech.Engine.Pose;
 using MonoBiomech.Engine.Video;
 using MonoBiomech.Pose;
@@ -14,7 +15,7 @@ namespace MonoBiomech.Commands;
 /// keeps it in the session cache, where Invoke-BiomechFit finds it for the video. The stage's policy is the engine's
 /// <see cref="PoseStage"/>; this cmdlet binds parameters and reports progress and errors.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "PoseKeypoints", DefaultParameterSetName = PathParameterSet)]
+[Cmdlet(VerbsCommon.Get, "PoseKeypoints", DefaultParameterSetName = PathParameterSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(PoseSequence))]
 public sealed class GetPoseKeypointsCommand : FileInputCmdletBase
 {
@@ -23,6 +24,7 @@ public sealed class GetPoseKeypointsCommand : FileInputCmdletBase
     private const string DetectionParameterSet = "Detection";
 
     private PoseEstimationSettings _settings = new();
+    private string? _outputDirectory;
     private int _activityNumber;
 
     #endregion
@@ -77,7 +79,12 @@ public sealed class GetPoseKeypointsCommand : FileInputCmdletBase
     [ValidateRange(0, 1024)]
     public int ThreadCount { get; set; }
 
-    /// <summary>Ignore cached keypoints and compute them again (a cached subject track is still used).</summary>
+    /// <summary>Also write each video's keypoints to &lt;name&gt;_keypoints.npz (upstream's layout) in this folder.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? OutputDirectory { get; set; }
+
+    /// <summary>Compute the keypoints again instead of taking them from the session cache, and overwrite keypoint files.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -103,6 +110,7 @@ public sealed class GetPoseKeypointsCommand : FileInputCmdletBase
             ThreadCount = ThreadCount,
             Detection = detection,
         };
+        _outputDirectory = ResolveOutputDirectory(OutputDirectory);
         // A missing or wrong model file fails every video the same way: say so once, before any video is read.
         try
         {
@@ -135,6 +143,13 @@ public sealed class GetPoseKeypointsCommand : FileInputCmdletBase
 
     private void Estimate(string videoPath, PersonDetectionResult? detection)
     {
+        string? outputPath = null;
+        if (_outputDirectory is not null)
+        {
+            outputPath = System.IO.Path.Combine(_outputDirectory, KeypointsNpz.BaseName(videoPath) + KeypointsNpz.FileSuffix);
+            if (!ClaimOutputPath(outputPath, videoPath, Force, $"Find the keypoints of '{videoPath}' and write them"))
+                return;
+        }
         int activityId = ++_activityNumber;
         string activity = $"Pose keypoints: {System.IO.Path.GetFileName(videoPath)}";
         try
@@ -145,6 +160,8 @@ public sealed class GetPoseKeypointsCommand : FileInputCmdletBase
             WriteVerbose(result.FromCache
                 ? $"Using the cached keypoints of '{videoPath}' (Clear-MonoBiomechCache or -Force to compute them again)."
                 : $"'{videoPath}': {result.Poses.PoseModelDescription}; subject track {(result.DetectionFromCache ? "given or cached" : "detected now")}.");
+            if (outputPath is not null && !TryWriteOutput(outputPath, path => KeypointsNpz.Write(path, result.Poses)))
+                return;
             WriteObject(result.Poses);
         }
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
@@ -169,14 +186,8 @@ public sealed class GetPoseKeypointsCommand : FileInputCmdletBase
         }
     }
 
-    private static ProgressRecord DescribeProgress(int activityId, string activity, PoseProgress report)
-    {
-        string frames = report.FrameCount > 0 ? $"{report.FramesDone}/{report.FrameCount}" : report.FramesDone.ToString();
-        var record = new ProgressRecord(activityId, activity, $"{report.Phase}: {frames} frames, {report.FramesPerSecond:F1} frames/s");
-        if (report.FrameCount > 0)
-            record.PercentComplete = Math.Clamp(100 * report.FramesDone / report.FrameCount, 0, 100);
-        return record;
-    }
+    private static ProgressRecord DescribeProgress(int activityId, string activity, PoseProgress report) =>
+        FramesProgress(activityId, activity, report.Phase, report.FramesDone, report.FrameCount, report.FramesPerSecond);
 
     #endregion
 }

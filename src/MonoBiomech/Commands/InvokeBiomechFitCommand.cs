@@ -30,8 +30,6 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
     private double? _framesPerSecond;
     private string? _outputDirectory;
     private readonly List<PlannedFit> _sameSubject = new();
-    /// <summary>Output file -> the input that writes it, to refuse a second input with the same output.</summary>
-    private readonly Dictionary<string, string> _plannedOutputs = new(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
     private int _activityNumber;
 
     #endregion
@@ -122,16 +120,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
             bound.ContainsKey(nameof(ImageHeightPixels)) ? ImageHeightPixels : null);
         _framesPerSecond = bound.ContainsKey(nameof(FramesPerSecond)) ? FramesPerSecond : null;
 
-        if (OutputDirectory is not null)
-        {
-            _outputDirectory = ResolveParameterPath(OutputDirectory);
-            if (File.Exists(_outputDirectory))
-            {
-                throw Terminate(new ErrorRecord(
-                    new IOException($"-OutputDirectory '{_outputDirectory}' is a file, not a folder."),
-                    "OutputDirectoryIsFile", ErrorCategory.InvalidArgument, _outputDirectory));
-            }
-        }
+        _outputDirectory = ResolveOutputDirectory(OutputDirectory);
         // Loaded once: every input of the command is fitted to the same model.
         _bodyModel = LoadBodyModel();
     }
@@ -252,25 +241,8 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
         if (_outputDirectory is not null)
         {
             outputPath = System.IO.Path.Combine(_outputDirectory, KeypointsNpz.BaseName(sequence.Source) + FittedModelNpz.FileSuffix);
-            if (_plannedOutputs.TryGetValue(outputPath, out string? firstSource))
-            {
-                // Even with -Force: the second fit would silently replace the first.
-                WriteError(new ErrorRecord(
-                    new IOException($"'{sequence.Source}' would be written to '{outputPath}', as '{firstSource}' already is in this command; " +
-                                    "fit them with different -OutputDirectory folders."),
-                    "DuplicateOutputPath", ErrorCategory.InvalidOperation, sequence.Source));
+            if (!ClaimOutputPath(outputPath, sequence.Source, Force, $"Fit the body model to '{sequence.Source}' and write the fitted model"))
                 return;
-            }
-            if (!Force && File.Exists(outputPath))
-            {
-                WriteError(new ErrorRecord(
-                    new IOException($"'{outputPath}' already exists; use -Force to overwrite it."),
-                    "OutputExists", ErrorCategory.ResourceExists, outputPath));
-                return;
-            }
-            if (!ShouldProcess(outputPath, $"Fit the body model to '{sequence.Source}' and write the fitted model"))
-                return;
-            _plannedOutputs.Add(outputPath, sequence.Source);
         }
 
         var plan = new PlannedFit(sequence, outputPath);
@@ -316,7 +288,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
                 }
                 for (int i = 0; i < results.Count; i++)
                 {
-                    if (remaining[i].OutputPath is string outputPath && !TryWriteFittedModel(outputPath, results[i]))
+                    if (remaining[i].OutputPath is string outputPath && !TryWriteOutput(outputPath, path => FittedModelNpz.Write(path, results[i])))
                         continue;
                     WriteObject(results[i]);
                 }
@@ -330,21 +302,6 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
         finally
         {
             WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
-        }
-    }
-
-    private bool TryWriteFittedModel(string outputPath, BiomechFitResult result)
-    {
-        try
-        {
-            FittedModelNpz.Write(outputPath, result); // temporary file moved into place
-            WriteVerbose($"Wrote '{outputPath}'.");
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            WriteError(new ErrorRecord(e, "OutputWriteFailed", ErrorCategory.WriteError, outputPath));
-            return false;
         }
     }
 

@@ -162,18 +162,8 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
         }
     }
 
-    private static ProgressRecord DescribeProgress(int activityId, string activity, DetectionProgress report)
-    {
-        string frames = report.FrameCount > 0 ? $"{report.FramesDone}/{report.FrameCount}" : report.FramesDone.ToString();
-        var record = new ProgressRecord(activityId, activity, $"{frames} frames, {report.FramesPerSecond:F1} frames/s");
-        if (report.FrameCount > 0)
-        {
-            record.PercentComplete = Math.Clamp(100 * report.FramesDone / report.FrameCount, 0, 100);
-            if (report.FramesPerSecond > 0)
-                record.SecondsRemaining = (int)Math.Ceiling(Math.Max(0, report.FrameCount - report.FramesDone) / report.FramesPerSecond);
-        }
-        return record;
-    }
+    private static ProgressRecord DescribeProgress(int activityId, string activity, DetectionProgress report) =>
+        FramesProgress(activityId, activity, null, report.FramesDone, report.FrameCount, report.FramesPerSecond);
 
     #endregion
 }

@@ -53,6 +53,31 @@ public sealed class KeypointAndModelFileTests : IDisposable
     }
 
     [Fact]
+    public void BodyRelativeKeypointsKeepTheirSetModelAndMissingFramesThroughAFile()
+    {
+        PoseSequence sample = Sample(3);
+        double[] k3 = (double[])sample.Keypoints3dMillimetres.Clone(), k2 = (double[])sample.Keypoints2dPixels.Clone(), c = (double[])sample.Confidences.Clone();
+        int joints = sample.JointCount;
+        Array.Fill(k3, double.NaN, joints * 3, joints * 3); // frame 1: no subject
+        Array.Fill(k2, double.NaN, joints * 2, joints * 2);
+        Array.Clear(c, joints, joints);
+        var original = new PoseSequence("clip.mp4", sample.JointNames, sample.TimestampsSeconds, k3, k2, c, sample.Camera)
+        {
+            KeypointSetName = "blazepose_33", Keypoints3dAreRootRelative = true, PoseModelDescription = "BlazePose GHUM 3D Full (pose_landmark_full.tflite)",
+        };
+        string path = Path.Combine(folder, "relative_keypoints.npz");
+        KeypointsNpz.Write(path, original);
+        PoseSequence read = KeypointsNpz.Read(path).ToPoseSequence(CameraIntrinsics.UpstreamSamsungS20, framesPerSecondIfNone: 1);
+        Assert.Equal(("blazepose_33", true, original.PoseModelDescription), (read.KeypointSetName, read.Keypoints3dAreRootRelative, read.PoseModelDescription));
+        Assert.Equal(original.Keypoints3dMillimetres, read.Keypoints3dMillimetres); // NaN stays NaN, never zeros
+        Assert.Equal(original.Confidences, read.Confidences);
+        Assert.Equal(2, read.FramesWithKeypoints);
+        string absolutePath = Path.Combine(folder, "absolute_keypoints.npz");
+        KeypointsNpz.Write(absolutePath, Sample(3));
+        Assert.False(KeypointsNpz.Read(absolutePath).Keypoints3dAreRootRelative);
+    }
+
+    [Fact]
     public void UpstreamKeypointFileGetsZeroConfidenceForZeroFilledFrames()
     {
         // As upstream writes it: no names, times or camera; a frame without detection is all zeros, confs faked to 1.
