@@ -18,6 +18,7 @@
         'Clear-MonoBiomechCache'
         'Invoke-BiomechFit'
         'Import-BiomechFit'
+        'Invoke-MonoBiomech'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -42,7 +42,7 @@ AfterAll {
 Describe 'MonoBiomech module' {
     It 'exports exactly its cmdlets' {
         $names = Get-Command -Module MonoBiomech | Sort-Object -Property Name | ForEach-Object Name
-        $names | Should -Be @('Clear-MonoBiomechCache', 'Get-MonoBiomechCache', 'Get-PoseKeypoints', 'Import-BiomechFit', 'Invoke-BiomechFit', 'Invoke-PersonDetection')
+        $names | Should -Be @('Clear-MonoBiomechCache', 'Get-MonoBiomechCache', 'Get-PoseKeypoints', 'Import-BiomechFit', 'Invoke-BiomechFit', 'Invoke-MonoBiomech', 'Invoke-PersonDetection')
     }
 }
 
@@ -65,6 +65,7 @@ Describe 'Public types' {
         (Get-Command Invoke-PersonDetection).OutputType.Type | Should -Be ([MonoBiomech.Detection.PersonDetectionResult])
         (Get-Command Get-MonoBiomechCache).OutputType.Type | Should -Be ([MonoBiomech.Caching.SessionCacheEntry])
         (Get-Command Get-PoseKeypoints).OutputType.Type | Should -Be ([MonoBiomech.Pose.PoseSequence])
+        (Get-Command Invoke-MonoBiomech).OutputType.Type | Should -Be ([MonoBiomech.Pipeline.MonoBiomechResult])
     }
 }
 
@@ -188,6 +189,35 @@ Describe 'Get-PoseKeypoints' {
         $failures | Should -HaveCount 1
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'NotAVideo,*'
         $failures[0].TargetObject | Should -Be $text
+    }
+}
+
+Describe 'Invoke-MonoBiomech' {
+    It 'turns videos into OpenSim, CSV and npz files, skips finished ones and never overwrites without -Force' -Skip:(-not $haveBlazePose) {
+        $out = [IO.Path]::Combine($work, 'pipeline')
+        $text = [IO.Path]::Combine($work, 'broken.mp4')
+        Set-Content -LiteralPath $text -Value 'not a video'
+        $results = Get-Item -LiteralPath $text, $sharedClip | Invoke-MonoBiomech -OutputDirectory $out -ModelComplexity Lite -MaxIters 30 -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'NotAVideo,*'
+        $results | Should -HaveCount 1
+        $results[0] -is [MonoBiomech.Pipeline.MonoBiomechResult] | Should -BeTrue
+        $results[0].PoseModelDescription | Should -Match 'BlazePose GHUM 3D Lite'
+        & $assertTableFits $results[0]
+        $names = Get-ChildItem -LiteralPath $out | ForEach-Object Name | Sort-Object
+        $names | Should -Be (@('walking_sports2d_demo.mot', 'walking_sports2d_demo_coordinates.csv', 'walking_sports2d_demo_fitted_model.npz',
+                               'walking_sports2d_demo_keypoints.npz', 'walking_sports2d_demo_markers.trc') | Sort-Object)
+        $mot = Get-Content -LiteralPath ([IO.Path]::Combine($out, 'walking_sports2d_demo.mot'))
+        $mot[4] | Should -Be 'inDegrees=yes'
+        $mot[2] | Should -Be "nRows=$($results[0].Fit.FrameCount)"
+        $csv = @(Get-Content -LiteralPath ([IO.Path]::Combine($out, 'walking_sports2d_demo_coordinates.csv')))
+        $csv | Should -HaveCount ($results[0].Fit.FrameCount + 1)
+        $knee = [array]::IndexOf($csv[0].Split(','), 'knee_angle_r_deg')
+        [double]::Parse($csv[1].Split(',')[$knee], [cultureinfo]::InvariantCulture) | Should -BeLessThan 15
+        (Invoke-MonoBiomech -LiteralPath $sharedClip -OutputDirectory $out -SkipExisting) | Should -BeNullOrEmpty
+        Invoke-MonoBiomech -LiteralPath $sharedClip -OutputDirectory $out -ErrorVariable exists -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $exists[0].FullyQualifiedErrorId | Should -BeLike 'OutputExists,*'
+        Get-ChildItem -LiteralPath $out -Force -Filter '*.tmp' | Should -BeNullOrEmpty
     }
 }
 

@@ -135,6 +135,27 @@ public sealed class BodyModel
 
     public int BodyCount => Bodies.Count;
     public int CoordinateCount => Coordinates.Count;
+
+    /// <summary>
+    /// [coordinate] what OpenSim reports for a translation at qpos 0, metres: the rest position of the coordinate's body
+    /// along the slide's axis in the parent frame (the pelvis rests 1.01 m up, so OpenSim's pelvis_ty is qpos + 1.01);
+    /// 0 for rotations. OpenSim's translations are absolute, MuJoCo's are offsets from the body's rest position.
+    /// </summary>
+    public double[] TranslationRestOffsetsMetres()
+    {
+        var offsets = new double[CoordinateCount];
+        Span<double> r = stackalloc double[9];
+        for (int i = 0; i < CoordinateCount; i++)
+        {
+            CoordinateDefinition c = Coordinates[i];
+            if (c.Kind != CoordinateKind.Translation) continue;
+            BodyDefinition body = Bodies[c.BodyIndex];
+            RotationMath.QuaternionToMatrix(body.OrientationInParent, r);
+            Vector3D a = c.AxisInBody, p = body.PositionInParentMetres;
+            offsets[i] = (r[0] * a.X + r[1] * a.Y + r[2] * a.Z) * p.X + (r[3] * a.X + r[4] * a.Y + r[5] * a.Z) * p.Y + (r[6] * a.X + r[7] * a.Y + r[8] * a.Z) * p.Z;
+        }
+        return offsets;
+    }
     public int SiteCount => Sites.Count;
     public int ScaleGroupCount => ScaleGroups.Count;
 

@@ -34,32 +34,18 @@ public static class NpzArchive
         return arrays;
     }
 
-    public static void Write(string path, IEnumerable<KeyValuePair<string, NpyArray>> arrays, bool compress = true)
-    {
-        string fullPath = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(fullPath)!;
-        Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        try
+    public static void Write(string path, IEnumerable<KeyValuePair<string, NpyArray>> arrays, bool compress = true) =>
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+            foreach ((string name, NpyArray array) in arrays)
             {
-                foreach ((string name, NpyArray array) in arrays)
-                {
-                    ZipArchiveEntry entry = zip.CreateEntry(name + ".npy", compress ? CompressionLevel.Fastest : CompressionLevel.NoCompression);
-                    using Stream member = entry.Open();
-                    using var buffered = new BufferedStream(member, 1 << 16);
-                    array.Write(buffered);
-                }
+                ZipArchiveEntry entry = zip.CreateEntry(name + ".npy", compress ? CompressionLevel.Fastest : CompressionLevel.NoCompression);
+                using Stream member = entry.Open();
+                using var buffered = new BufferedStream(member, 1 << 16);
+                array.Write(buffered);
             }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-    }
+        });
 
     /// <summary>The named array, or an <see cref="NpyFormatException"/> naming the file and the missing key.</summary>
     public static NpyArray Require(this IReadOnlyDictionary<string, NpyArray> arrays, string path, string name) =>

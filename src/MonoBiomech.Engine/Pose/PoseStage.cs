@@ -2,6 +2,7 @@ using MonoBiomech.Caching;
 using MonoBiomech.Detection;
 using MonoBiomech.Engine.Caching;
 using MonoBiomech.Engine.Detection;
+using MonoBiomech.Engine.Pipeline;
 using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Pose;
@@ -43,7 +44,7 @@ public static class PoseStage
             if (detection is null)
             {
                 var relay = progress is null ? null
-                    : new DetectionProgressRelay(p => progress.Report(new PoseProgress(DetectionPhase, p.FramesDone, p.FrameCount, p.FramesPerSecond)));
+                    : new ProgressRelay<DetectionProgress>(p => progress.Report(new PoseProgress(DetectionPhase, p.FramesDone, p.FrameCount, p.FramesPerSecond)));
                 detection = PersonDetectionPipeline.Run(videoPath, settings.Detection, relay, cancellationToken);
                 if (detectionKey is not null) cache.StorePersonDetection(detectionKey, detection);
             }
@@ -51,11 +52,5 @@ public static class PoseStage
         PoseSequence poses = PoseEstimationPipeline.Run(detection, settings, progress, cancellationToken);
         if (key is not null) cache.Set(key, poses, StageCache.EstimateSizeBytes(poses));
         return new PoseStageResult(poses, FromCache: false, detectionFromCache);
-    }
-
-    /// <summary>Passes detection reports on as pose-stage reports, at once and on the reporting thread.</summary>
-    private sealed class DetectionProgressRelay(Action<DetectionProgress> report) : IProgress<DetectionProgress>
-    {
-        public void Report(DetectionProgress value) => report(value);
     }
 }

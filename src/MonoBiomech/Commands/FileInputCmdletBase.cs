@@ -2,7 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Management.Automation;
 using Microsoft.PowerShell.Commands;
+using MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Engine.Pose;
 using MonoBiomech.Engine.Video;
+using MonoBiomech.Pose;
 
 namespace MonoBiomech.Commands;
 
@@ -174,6 +177,50 @@ public abstract class FileInputCmdletBase : PSCmdlet, IDisposable
                 record.SecondsRemaining = (int)Math.Ceiling(Math.Max(0, frameCount - framesDone) / framesPerSecond);
         }
         return record;
+    }
+
+    /// <summary>
+    /// The body model a -BodyModel parameter names (default: the module's models/monobiomech_body.xml), loaded once per
+    /// command; stops the command when it is missing (BodyModelNotFound), invalid (BodyModelInvalid) or unreadable.
+    /// </summary>
+    protected BodyModel LoadBodyModel(string? bodyModelParameter)
+    {
+        string path = bodyModelParameter is null
+            ? System.IO.Path.Combine(Loading.ModuleInitializer.ModuleDirectory, "models", "monobiomech_body.xml")
+            : ResolveParameterPath(bodyModelParameter);
+        try
+        {
+            return BodyModel.LoadMjcf(path);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw Terminate(new ErrorRecord(e, "BodyModelNotFound", ErrorCategory.ObjectNotFound, path));
+        }
+        catch (BodyModelFormatException e)
+        {
+            throw Terminate(new ErrorRecord(e, "BodyModelInvalid", ErrorCategory.InvalidData, path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Terminate(new ErrorRecord(e, "BodyModelUnreadable", ErrorCategory.ReadError, path));
+        }
+    }
+
+    /// <summary>
+    /// Checks that the pose model the settings select is there and is the published file, before any video is read (a
+    /// missing model fails every video the same way): stops the command with PoseModelNotFound otherwise.
+    /// </summary>
+    protected void RequirePoseModel(PoseEstimationSettings settings)
+    {
+        try
+        {
+            string model = PoseEstimationPipeline.LocateModel(settings);
+            WriteVerbose($"Pose model: BlazePose GHUM 3D {settings.ModelComplexity} ('{model}').");
+        }
+        catch (PoseModelFileException e)
+        {
+            throw Terminate(new ErrorRecord(e, "PoseModelNotFound", ErrorCategory.ObjectNotFound, settings.ModelDirectory));
+        }
     }
 
     /// <summary>Stops the command with <paramref name="error"/>; call it as <c>throw Terminate(error)</c> so the compiler sees the stop.</summary>

@@ -111,16 +111,7 @@ public sealed class GetPoseKeypointsCommand : FileInputCmdletBase
             Detection = detection,
         };
         _outputDirectory = ResolveOutputDirectory(OutputDirectory);
-        // A missing or wrong model file fails every video the same way: say so once, before any video is read.
-        try
-        {
-            string model = PoseEstimationPipeline.LocateModel(_settings);
-            WriteVerbose($"Pose model: BlazePose GHUM 3D {_settings.ModelComplexity} ('{model}').");
-        }
-        catch (PoseModelFileException e)
-        {
-            throw Terminate(new ErrorRecord(e, "PoseModelNotFound", ErrorCategory.ObjectNotFound, ModelPath));
-        }
+        RequirePoseModel(_settings);
     }
 
     protected override void ProcessRecord()

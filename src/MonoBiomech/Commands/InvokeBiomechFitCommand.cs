@@ -22,8 +22,6 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
 
     private const string InputObjectParameterSet = "InputObject";
 
-    private const string DefaultBodyModelFileName = "monobiomech_body.xml";
-
     private BodyModel? _bodyModel;
     private BiomechFitSettings _settings = new();
     private CameraOverride _camera = CameraOverride.None;
@@ -122,7 +120,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
 
         _outputDirectory = ResolveOutputDirectory(OutputDirectory);
         // Loaded once: every input of the command is fitted to the same model.
-        _bodyModel = LoadBodyModel();
+        _bodyModel = LoadBodyModel(BodyModel);
     }
 
     protected override void ProcessRecord()
@@ -146,29 +144,6 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
     {
         if (_sameSubject.Count > 0)
             Fit(_sameSubject);
-    }
-
-    private BodyModel LoadBodyModel()
-    {
-        string path = BodyModel is null
-            ? System.IO.Path.Combine(Loading.ModuleInitializer.ModuleDirectory, "models", DefaultBodyModelFileName)
-            : ResolveParameterPath(BodyModel);
-        try
-        {
-            return Engine.BodyModels.BodyModel.LoadMjcf(path); // qualified: the -BodyModel parameter hides the type name here
-        }
-        catch (FileNotFoundException e)
-        {
-            throw Terminate(new ErrorRecord(e, "BodyModelNotFound", ErrorCategory.ObjectNotFound, path));
-        }
-        catch (BodyModelFormatException e)
-        {
-            throw Terminate(new ErrorRecord(e, "BodyModelInvalid", ErrorCategory.InvalidData, path));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw Terminate(new ErrorRecord(e, "BodyModelUnreadable", ErrorCategory.ReadError, path));
-        }
     }
 
     /// <summary>The keypoints a path names (a keypoint file, or a video whose keypoints are cached); null after writing an error.</summary>

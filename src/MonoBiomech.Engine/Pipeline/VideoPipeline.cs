@@ -1,0 +1,73 @@
+using System.Globalization;
+using MonoBiomech.Engine.BodyModels;
+using MonoBiomech.Engine.Caching;
+using MonoBiomech.Engine.Exports;
+using MonoBiomech.Engine.Fitting;
+using MonoBiomech.Engine.Formats;
+using MonoBiomech.Engine.Pose;
+using MonoBiomech.Fitting;
+using MonoBiomech.Pipeline;
+using MonoBiomech.Pose;
+
+namespace MonoBiomech.Engine.Pipeline;
+
+/// <summary>The files the pipeline writes for a video, all named after it.</summary>
+public sealed record PipelineOutputs(string Motion, string Markers, string CoordinateTable, string Keypoints, string FittedModel)
+{
+    /// <summary>The outputs of <paramref name="videoPath"/> in <paramref name="outputDirectory"/> (null: beside the video).</summary>
+    public static PipelineOutputs For(string videoPath, string? outputDirectory)
+    {
+        string folder = outputDirectory ?? Path.GetDirectoryName(Path.GetFullPath(videoPath))!;
+        string stem = Path.Combine(folder, KeypointsNpz.BaseName(videoPath));
+        return new PipelineOutputs(stem + OpenSimFiles.MotionSuffix, stem + OpenSimFiles.MarkersSuffix, stem + Exports.CoordinateTable.Suffix,
+            stem + KeypointsNpz.FileSuffix, stem + FittedModelNpz.FileSuffix);
+    }
+
+    /// <summary>In the order they are written; the fitted model last, so its presence means the video is done.</summary>
+    public IReadOnlyList<string> All => new[] { Keypoints, Motion, Markers, CoordinateTable, FittedModel };
+}
+
+/// <summary>
+/// One video from frames to files: the pose stage (session cache first), the fit, then the outputs, each written to a
+/// temporary file and moved into place. Owns the stage order; the cmdlet only binds parameters and reports.
+/// </summary>
+public static class VideoPipeline
+{
+    /// <exception cref="PoseModelFileException">The pose model is missing or not the published file.</exception>
+    /// <exception cref="Video.VideoReadException">The video cannot be read.</exception>
+    /// <exception cref="FitInputException">The keypoints cannot be fitted (for example, no subject was found).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; nothing is written then.</exception>
+    public static MonoBiomechResult Run(string videoPath, PoseEstimationSettings poseSettings, BodyModel bodyModel, BiomechFitSettings fitSettings,
+        PipelineOutputs outputs, SessionCache cache, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        var c = CultureInfo.InvariantCulture;
+        var poseProgress = progress is null ? null : new ProgressRelay<PoseProgress>(p => progress.Report(new PipelineProgress(p.Phase,
+            string.Create(c, $"{p.FramesDone}/{p.FrameCount} frames, {p.FramesPerSecond:F1} frames/s"),
+            p.FrameCount > 0 ? Math.Clamp(100 * p.FramesDone / p.FrameCount, 0, 100) : -1)));
+        PoseStageResult pose = PoseStage.Run(videoPath, null, poseSettings, cache, refresh: false, poseProgress, cancellationToken);
+
+        var fitProgress = progress is null ? null : new ProgressRelay<FitProgress>(p => progress.Report(new PipelineProgress(FitStage,
+            string.Create(c, $"{p.Stage}: iteration {p.Iteration}/{p.MaxIterations}"), p.MaxIterations > 0 ? Math.Clamp(100 * p.Iteration / p.MaxIterations, 0, 100) : -1)));
+        BiomechFitResult fit = BiomechFitter.Fit(bodyModel, new[] { pose.Poses }, fitSettings, fitProgress, cancellationToken)[0];
+
+        cancellationToken.ThrowIfCancellationRequested(); // from here on every file is written, or none is started
+        progress?.Report(new PipelineProgress(WritingStage, Path.GetDirectoryName(outputs.FittedModel)!, -1));
+        KeypointsNpz.Write(outputs.Keypoints, pose.Poses);
+        double[] restOffsets = bodyModel.TranslationRestOffsetsMetres();
+        OpenSimFiles.WriteMotion(outputs.Motion, fit, restOffsets);
+        OpenSimFiles.WriteMarkers(outputs.Markers, fit);
+        Exports.CoordinateTable.Write(outputs.CoordinateTable, fit, restOffsets);
+        FittedModelNpz.Write(outputs.FittedModel, fit);
+        return new MonoBiomechResult
+        {
+            VideoPath = Path.GetFullPath(videoPath),
+            Keypoints = pose.Poses,
+            Fit = fit,
+            OutputFiles = outputs.All,
+            KeypointsFromCache = pose.FromCache,
+        };
+    }
+
+    public const string FitStage = "fit", WritingStage = "writing";
+}
