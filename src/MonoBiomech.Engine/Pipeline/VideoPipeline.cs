@@ -12,7 +12,7 @@ using MonoBiomech.Pose;
 namespace MonoBiomech.Engine.Pipeline;
 
 /// <summary>The files the pipeline writes for a video, all named after it.</summary>
-public sealed record PipelineOutputs(string Motion, string Markers, string CoordinateTable, string Keypoints, string FittedModel)
+public sealed record PipelineOutputs(string Motion, string Markers, string CoordinateTable, string JointAnglePlot, string Keypoints, string FittedModel)
 {
     /// <summary>The outputs of <paramref name="videoPath"/> in <paramref name="outputDirectory"/> (null: beside the video).</summary>
     public static PipelineOutputs For(string videoPath, string? outputDirectory)
@@ -20,11 +20,11 @@ public sealed record PipelineOutputs(string Motion, string Markers, string Coord
         string folder = outputDirectory ?? Path.GetDirectoryName(Path.GetFullPath(videoPath))!;
         string stem = Path.Combine(folder, KeypointsNpz.BaseName(videoPath));
         return new PipelineOutputs(stem + OpenSimFiles.MotionSuffix, stem + OpenSimFiles.MarkersSuffix, stem + Exports.CoordinateTable.Suffix,
-            stem + KeypointsNpz.FileSuffix, stem + FittedModelNpz.FileSuffix);
+            stem + Exports.JointAnglePlot.Suffix, stem + KeypointsNpz.FileSuffix, stem + FittedModelNpz.FileSuffix);
     }
 
     /// <summary>In the order they are written; the fitted model last, so its presence means the video is done.</summary>
-    public IReadOnlyList<string> All => new[] { Keypoints, Motion, Markers, CoordinateTable, FittedModel };
+    public IReadOnlyList<string> All => new[] { Keypoints, Motion, Markers, CoordinateTable, JointAnglePlot, FittedModel };
 }
 
 /// <summary>
@@ -58,6 +58,7 @@ public static class VideoPipeline
         OpenSimFiles.WriteMotion(outputs.Motion, fit, restOffsets);
         OpenSimFiles.WriteMarkers(outputs.Markers, fit);
         Exports.CoordinateTable.Write(outputs.CoordinateTable, fit, restOffsets);
+        Exports.JointAnglePlot.Write(outputs.JointAnglePlot, fit);
         FittedModelNpz.Write(outputs.FittedModel, fit);
         return new MonoBiomechResult
         {

@@ -18,7 +18,7 @@ namespace MonoBiomech.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MonoBiomech", DefaultParameterSetName = PathParameterSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(MonoBiomechResult))]
-public sealed class InvokeMonoBiomechCommand : FileInputCmdletBase
+public sealed class InvokeMonoBiomechCommand : PoseCmdletBase
 {
     #region Members
 
@@ -43,40 +43,10 @@ public sealed class InvokeMonoBiomechCommand : FileInputCmdletBase
     [ValidateRange(1, 100_000)]
     public int MaxIters { get; set; }
 
-    /// <summary>The pose model; BlazePose is the one this version runs.</summary>
-    [Parameter]
-    [ValidateSet(nameof(Pose.PoseModel.BlazePose))]
-    public string PoseModel { get; set; } = nameof(Pose.PoseModel.BlazePose);
-
-    /// <summary>BlazePose's landmark network: Lite, Full (default) or Heavy.</summary>
-    [Parameter]
-    [ValidateSet(nameof(BlazePoseComplexity.Lite), nameof(BlazePoseComplexity.Full), nameof(BlazePoseComplexity.Heavy))]
-    public string ModelComplexity { get; set; } = nameof(BlazePoseComplexity.Full);
-
-    /// <summary>Folder holding the pose model files (default: the module's models folder, or MONOBIOMECH_MODELS).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? ModelPath { get; set; }
-
-    /// <summary>Field of view across the longer image side in degrees when no -Camera is given (default 67).</summary>
-    [Parameter]
-    [ValidateRange(1.0, 179.0)]
-    public double FieldOfView { get; set; } = PoseEstimationSettings.PhoneFieldOfViewDegrees;
-
-    /// <summary>The camera's intrinsics; overrides -FieldOfView.</summary>
-    [Parameter]
-    [ValidateNotNull]
-    public CameraIntrinsics? Camera { get; set; }
-
     /// <summary>The body model (MJCF); default: the module's models/monobiomech_body.xml.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? BodyModel { get; set; }
-
-    /// <summary>Run the person detector on every k-th frame, with trackers in between.</summary>
-    [Parameter]
-    [ValidateRange(1, 1000)]
-    public int DetectionInterval { get; set; }
 
     /// <summary>Skip a video whose fitted model (written last) already exists in the output folder.</summary>
     [Parameter]
@@ -95,18 +65,7 @@ public sealed class InvokeMonoBiomechCommand : FileInputCmdletBase
     protected override void BeginProcessing()
     {
         var bound = MyInvocation.BoundParameters;
-        var detection = new Detection.PersonDetectionSettings();
-        if (bound.ContainsKey(nameof(DetectionInterval)))
-            detection = detection with { DetectionInterval = DetectionInterval };
-        _poseSettings = new PoseEstimationSettings
-        {
-            Model = Enum.Parse<PoseModel>(PoseModel, ignoreCase: true),
-            ModelComplexity = Enum.Parse<BlazePoseComplexity>(ModelComplexity, ignoreCase: true),
-            ModelDirectory = ModelPath is null ? null : ResolveParameterPath(ModelPath),
-            FieldOfViewDegrees = FieldOfView,
-            Camera = Camera,
-            Detection = detection,
-        };
+        _poseSettings = BuildPoseSettings(new Detection.PersonDetectionSettings(), threadCount: 0);
         if (bound.ContainsKey(nameof(MaxIters)))
             _fitSettings = _fitSettings with { MaxIterations = MaxIters };
         _outputDirectory = ResolveOutputDirectory(OutputDirectory);

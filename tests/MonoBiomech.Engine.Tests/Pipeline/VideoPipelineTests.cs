@@ -14,7 +14,7 @@ public sealed class VideoPipelineTests
     private static readonly PoseEstimationSettings Pose = new() { ModelDirectory = BlazePoseFactAttribute.ModelsFolder, ModelComplexity = BlazePoseComplexity.Lite };
 
     [BlazePoseFact]
-    public void A_video_becomes_five_whole_files_and_a_second_run_reuses_the_cached_keypoints()
+    public void A_video_becomes_six_whole_files_and_a_second_run_reuses_the_cached_keypoints()
     {
         using var folder = new TempFolder();
         var cache = new SessionCache();
@@ -27,8 +27,9 @@ public sealed class VideoPipelineTests
         Assert.Equal(new[] { "person detection", "keypoints", "fit", "writing" }, stages);
         Assert.Equal(outputs.All, first.OutputFiles);
         Assert.All(first.OutputFiles, f => Assert.True(new FileInfo(f).Length > 0, f));
-        Assert.Equal(5, Directory.GetFiles(folder.Path).Length); // no temporary file left
+        Assert.Equal(6, Directory.GetFiles(folder.Path).Length); // no temporary file left
         Assert.False(first.KeypointsFromCache);
+        File.Copy(outputs.JointAnglePlot, Path.Combine(Path.GetTempPath(), "monobiomech-force-plate-joint-angles.png"), overwrite: true); // to look at
         MonoBiomechResult second = VideoPipeline.Run(video, Pose, model, new BiomechFitSettings { MaxIterations = 20 }, PipelineOutputs.For(video, Path.Combine(folder.Path, "again")), cache, null, CancellationToken.None);
         Assert.True(second.KeypointsFromCache);
         Assert.Same(first.Keypoints, second.Keypoints);
