@@ -12,7 +12,8 @@ using MonoBiomech.Pose;
 namespace MonoBiomech.Engine.Pipeline;
 
 /// <summary>The files the pipeline writes for a video, all named after it.</summary>
-public sealed record PipelineOutputs(string Motion, string Markers, string CoordinateTable, string JointAnglePlot, string Keypoints, string FittedModel)
+public sealed record PipelineOutputs(string Motion, string Markers, string CoordinateTable, string JointAnglePlot, string OverlayVideo,
+    string OverlayStill, string Keypoints, string FittedModel)
 {
     /// <summary>The outputs of <paramref name="videoPath"/> in <paramref name="outputDirectory"/> (null: beside the video).</summary>
     public static PipelineOutputs For(string videoPath, string? outputDirectory)
@@ -20,11 +21,12 @@ public sealed record PipelineOutputs(string Motion, string Markers, string Coord
         string folder = outputDirectory ?? Path.GetDirectoryName(Path.GetFullPath(videoPath))!;
         string stem = Path.Combine(folder, KeypointsNpz.BaseName(videoPath));
         return new PipelineOutputs(stem + OpenSimFiles.MotionSuffix, stem + OpenSimFiles.MarkersSuffix, stem + Exports.CoordinateTable.Suffix,
-            stem + Exports.JointAnglePlot.Suffix, stem + KeypointsNpz.FileSuffix, stem + FittedModelNpz.FileSuffix);
+            stem + Exports.JointAnglePlot.Suffix, stem + ModelOverlay.VideoSuffix, stem + ModelOverlay.StillSuffix,
+            stem + KeypointsNpz.FileSuffix, stem + FittedModelNpz.FileSuffix);
     }
 
     /// <summary>In the order they are written; the fitted model last, so its presence means the video is done.</summary>
-    public IReadOnlyList<string> All => new[] { Keypoints, Motion, Markers, CoordinateTable, JointAnglePlot, FittedModel };
+    public IReadOnlyList<string> All => new[] { Keypoints, Motion, Markers, CoordinateTable, JointAnglePlot, OverlayStill, OverlayVideo, FittedModel };
 }
 
 /// <summary>
@@ -51,7 +53,9 @@ public static class VideoPipeline
             string.Create(c, $"{p.Stage}: iteration {p.Iteration}/{p.MaxIterations}"), p.MaxIterations > 0 ? Math.Clamp(100 * p.Iteration / p.MaxIterations, 0, 100) : -1)));
         BiomechFitResult fit = BiomechFitter.Fit(bodyModel, new[] { pose.Poses }, fitSettings, fitProgress, cancellationToken)[0];
 
-        cancellationToken.ThrowIfCancellationRequested(); // from here on every file is written, or none is started
+        // Each file is written whole or not at all; a cancel during the overlay video leaves the files before it, but not
+        // the fitted model, which is written last and so marks a finished video.
+        cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new PipelineProgress(WritingStage, Path.GetDirectoryName(outputs.FittedModel)!, -1));
         KeypointsNpz.Write(outputs.Keypoints, pose.Poses);
         double[] restOffsets = bodyModel.TranslationRestOffsetsMetres();
@@ -59,7 +63,11 @@ public static class VideoPipeline
         OpenSimFiles.WriteMarkers(outputs.Markers, fit);
         Exports.CoordinateTable.Write(outputs.CoordinateTable, fit, restOffsets);
         Exports.JointAnglePlot.Write(outputs.JointAnglePlot, fit);
-        FittedModelNpz.Write(outputs.FittedModel, fit);
+        int[] parents = bodyModel.Bodies.Select(b => b.ParentIndex).ToArray();
+        ModelOverlay.WriteStill(outputs.OverlayStill, videoPath, fit, parents);
+        progress?.Report(new PipelineProgress(WritingStage, "overlay video", -1));
+        ModelOverlay.WriteVideo(outputs.OverlayVideo, videoPath, fit, parents, cancellationToken);
+        FittedModelNpz.Write(outputs.FittedModel, fit); // last: its presence marks a finished video (-SkipExisting)
         return new MonoBiomechResult
         {
             VideoPath = Path.GetFullPath(videoPath),

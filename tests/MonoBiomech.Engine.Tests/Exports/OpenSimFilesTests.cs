@@ -120,7 +120,7 @@ public sealed class OpenSimFilesTests : IDisposable
         Assert.Equal(fit.TimestampsSeconds[1], row[0]);
         Assert.Equal(fit.CoordinateValues[4 + 1] + 1.0119, row[2], 9);
         Assert.Equal(fit.CoordinateValues[4 + 3] * 180 / Math.PI, row[4], 7);
-        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(folder, "*.partial-*"));
     }
 
     [Fact]

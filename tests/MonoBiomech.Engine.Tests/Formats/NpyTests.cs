@@ -25,7 +25,7 @@ public sealed class NpyTests : IDisposable
         Assert.Equal(type, read.DataType);
         Assert.Equal(new[] { 2, 3 }, read.Shape);
         Assert.Equal(values, read.Numbers);
-        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(folder, "*.partial-*"));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class VideoPipelineTests
     private static readonly PoseEstimationSettings Pose = new() { ModelDirectory = BlazePoseFactAttribute.ModelsFolder, ModelComplexity = BlazePoseComplexity.Lite };
 
     [BlazePoseFact]
-    public void A_video_becomes_six_whole_files_and_a_second_run_reuses_the_cached_keypoints()
+    public void A_video_becomes_eight_whole_files_and_a_second_run_reuses_the_cached_keypoints()
     {
         using var folder = new TempFolder();
         var cache = new SessionCache();
@@ -27,9 +27,16 @@ public sealed class VideoPipelineTests
         Assert.Equal(new[] { "person detection", "keypoints", "fit", "writing" }, stages);
         Assert.Equal(outputs.All, first.OutputFiles);
         Assert.All(first.OutputFiles, f => Assert.True(new FileInfo(f).Length > 0, f));
-        Assert.Equal(6, Directory.GetFiles(folder.Path).Length); // no temporary file left
+        Assert.Equal(8, Directory.GetFiles(folder.Path).Length); // no temporary file left
         Assert.False(first.KeypointsFromCache);
         File.Copy(outputs.JointAnglePlot, Path.Combine(Path.GetTempPath(), "monobiomech-force-plate-joint-angles.png"), overwrite: true); // to look at
+        File.Copy(outputs.OverlayStill, Path.Combine(Path.GetTempPath(), "monobiomech-force-plate-overlay.png"), overwrite: true);
+        // the overlay video has every frame of the video, at its size
+        using (var overlay = new OpenCvSharp.VideoCapture(outputs.OverlayVideo))
+        {
+            Assert.Equal(100, overlay.FrameCount);
+            Assert.Equal((1080, 1920), (overlay.FrameWidth, overlay.FrameHeight));
+        }
         MonoBiomechResult second = VideoPipeline.Run(video, Pose, model, new BiomechFitSettings { MaxIterations = 20 }, PipelineOutputs.For(video, Path.Combine(folder.Path, "again")), cache, null, CancellationToken.None);
         Assert.True(second.KeypointsFromCache);
         Assert.Same(first.Keypoints, second.Keypoints);
