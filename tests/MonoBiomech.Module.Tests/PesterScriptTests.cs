@@ -20,6 +20,9 @@ public sealed class PesterScriptTests
         "Format-Table", "Format-List", "Out-String", "Get-Date",
     };
 
+    /// <summary>Programs the Pester suite runs on purpose: bash runs the SLURM example as a cluster node would.</summary>
+    private static readonly HashSet<string> ExternalPrograms = new(StringComparer.Ordinal) { "bash" };
+
     private static readonly HashSet<string> PesterCommands = new(StringComparer.OrdinalIgnoreCase)
     {
         "Describe", "Context", "It", "Should", "BeforeAll", "AfterAll", "BeforeEach", "AfterEach", "BeforeDiscovery",
@@ -77,7 +80,7 @@ public sealed class PesterScriptTests
                         problems.Add($"line {line}: {name} has no parameter -{parameter.ParameterName}");
                 }
             }
-            else if (!StandardCmdlets.Contains(name) && !PesterCommands.Contains(name))
+            else if (!StandardCmdlets.Contains(name) && !PesterCommands.Contains(name) && !ExternalPrograms.Contains(name))
             {
                 problems.Add($"line {line}: unknown command '{name}'");
             }

@@ -222,6 +222,49 @@ Describe 'Invoke-MonoBiomech' {
     }
 }
 
+Describe 'Batches' {
+    It 'runs videos side by side with ForEach-Object -Parallel, each runspace importing the module' -Skip:(-not $haveBlazePose) {
+        $out = [IO.Path]::Combine($work, 'parallel')
+        $forcePlate = [IO.Path]::Combine([IO.Path]::GetDirectoryName($sharedClip), 'force_plate_subject_pose2sim_cam01.mp4')
+        $module = $manifest
+        $results = @($sharedClip, $forcePlate) | ForEach-Object -ThrottleLimit 2 -Parallel {
+            Import-Module -Name $using:module
+            Invoke-MonoBiomech -LiteralPath $_ -OutputDirectory $using:out -ModelComplexity Lite -MaxIters 20
+        }
+        $results | Should -HaveCount 2
+        $results | ForEach-Object { $_ -is [MonoBiomech.Pipeline.MonoBiomechResult] | Should -BeTrue }
+        @(Get-ChildItem -LiteralPath $out -Filter *_fitted_model.npz) | Should -HaveCount 2
+    }
+
+    It 'runs the SLURM array script''s body for one array index' -Skip:(-not $haveBlazePose -or $IsWindows) {
+        $out = [IO.Path]::Combine($work, 'slurm')
+        $list = [IO.Path]::Combine($work, 'videos.txt')
+        $forcePlate = [IO.Path]::Combine([IO.Path]::GetDirectoryName($sharedClip), 'force_plate_subject_pose2sim_cam01.mp4')
+        Set-Content -LiteralPath $list -Value @($sharedClip, $forcePlate)
+        $env:SLURM_ARRAY_TASK_ID = '1'
+        $env:MONOBIOMECH_VIDEO_LIST = $list
+        $env:MONOBIOMECH_OUTPUT = $out
+        $env:MONOBIOMECH_PWSH = Join-Path $PSHOME 'pwsh' # this PowerShell (a dotnet tool's process is dotnet itself)
+        $env:MONOBIOMECH_MAX_ITERS = '20'
+        $env:MONOBIOMECH_MODEL_COMPLEXITY = 'Lite'
+        $previousModule = $env:MONOBIOMECH_MODULE
+        $env:MONOBIOMECH_MODULE = $manifest
+        try {
+            $log = & bash ([IO.Path]::Combine($repositoryRoot, 'examples', 'slurm', 'monobiomech-array.sbatch')) 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($log -join "`n")
+            $log -join "`n" | Should -Match 'force_plate_subject_pose2sim_cam01\.mp4: \d+ fitted frames'
+            [IO.File]::Exists([IO.Path]::Combine($out, 'force_plate_subject_pose2sim_cam01_fitted_model.npz')) | Should -BeTrue
+            # the same task again: skipped, since its outputs are complete
+            (& bash ([IO.Path]::Combine($repositoryRoot, 'examples', 'slurm', 'monobiomech-array.sbatch')) 2>&1) -join "`n" | Should -Match 'Skipped \(already done\)'
+        }
+        finally {
+            'SLURM_ARRAY_TASK_ID', 'MONOBIOMECH_VIDEO_LIST', 'MONOBIOMECH_OUTPUT', 'MONOBIOMECH_PWSH', 'MONOBIOMECH_MAX_ITERS', 'MONOBIOMECH_MODEL_COMPLEXITY' |
+                ForEach-Object { Remove-Item -Path "Env:$_" -ErrorAction Ignore }
+            $env:MONOBIOMECH_MODULE = $previousModule
+        }
+    }
+}
+
 Describe 'Invoke-BiomechFit and Import-BiomechFit' {
     BeforeAll {
         # A synthetic 30-frame walk from the engine's internal generator (reached by reflection: it is test support, not API).
