@@ -18,6 +18,7 @@
         'Clear-MonoBiomechCache'
         'Invoke-BiomechFit'
         'Import-BiomechFit'
+        'Export-BiomechFit'
         'Invoke-MonoBiomech'
     )
     FunctionsToExport    = @()

@@ -6,7 +6,7 @@ namespace MonoBiomech.Module.Tests;
 public sealed class ManifestTests
 {
     private static readonly string[] ExpectedCmdlets =
-        { "Clear-MonoBiomechCache", "Get-MonoBiomechCache", "Get-PoseKeypoints", "Import-BiomechFit", "Invoke-BiomechFit", "Invoke-MonoBiomech", "Invoke-PersonDetection" };
+        { "Clear-MonoBiomechCache", "Export-BiomechFit", "Get-MonoBiomechCache", "Get-PoseKeypoints", "Import-BiomechFit", "Invoke-BiomechFit", "Invoke-MonoBiomech", "Invoke-PersonDetection" };
 
     [Fact]
     public void ManifestPassesTestModuleManifest()

@@ -17,7 +17,7 @@ public sealed class PesterScriptTests
         "ForEach-Object", "Where-Object", "Sort-Object", "Select-Object", "Measure-Object", "Get-Item", "Get-ChildItem",
         "Test-Path", "Join-Path", "New-Item", "Remove-Item", "Set-Content", "Get-Content", "Import-Module", "Remove-Module",
         "Get-Module", "Get-Command", "Write-Host", "Write-Output", "Write-Warning", "Out-Null", "Start-Sleep",
-        "Format-Table", "Format-List", "Out-String", "Get-Date",
+        "Format-Table", "Format-List", "Out-String", "Get-Date", "TabExpansion2",
     };
 
     /// <summary>Programs the Pester suite runs on purpose: bash runs the SLURM example as a cluster node would.</summary>

@@ -42,7 +42,7 @@ AfterAll {
 Describe 'MonoBiomech module' {
     It 'exports exactly its cmdlets' {
         $names = Get-Command -Module MonoBiomech | Sort-Object -Property Name | ForEach-Object Name
-        $names | Should -Be @('Clear-MonoBiomechCache', 'Get-MonoBiomechCache', 'Get-PoseKeypoints', 'Import-BiomechFit', 'Invoke-BiomechFit', 'Invoke-MonoBiomech', 'Invoke-PersonDetection')
+        $names | Should -Be @('Clear-MonoBiomechCache', 'Export-BiomechFit', 'Get-MonoBiomechCache', 'Get-PoseKeypoints', 'Import-BiomechFit', 'Invoke-BiomechFit', 'Invoke-MonoBiomech', 'Invoke-PersonDetection')
     }
 }
 
@@ -219,6 +219,24 @@ Describe 'Invoke-MonoBiomech' {
         Invoke-MonoBiomech -LiteralPath $sharedClip -OutputDirectory $out -ErrorVariable exists -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $exists[0].FullyQualifiedErrorId | Should -BeLike 'OutputExists,*'
         Get-ChildItem -LiteralPath $out -Force -Filter '*.partial-*' | Should -BeNullOrEmpty
+
+        # Export-BiomechFit: more formats of the same fit, -WhatIf, no overwrite without -Force, -PassThru
+        $exports = [IO.Path]::Combine($work, 'exports')
+        $results[0] | Export-BiomechFit -Format Json, Mot -OutputDirectory $exports -WhatIf
+        Test-Path -LiteralPath $exports | Should -BeFalse
+        $written = $results[0] | Export-BiomechFit -Format Json, Mot, Plot -PlotCoordinate knee_angle_r, knee_angle_l -OutputDirectory $exports -PassThru
+        $written | ForEach-Object Name | Should -Be @('walking_sports2d_demo_fit.json', 'walking_sports2d_demo.mot', 'walking_sports2d_demo_joint_angles.png')
+        $written[0] -is [IO.FileInfo] | Should -BeTrue
+        (Get-Content -LiteralPath ([IO.Path]::Combine($exports, 'walking_sports2d_demo.mot'))) | Should -Be (Get-Content -LiteralPath ([IO.Path]::Combine($out, 'walking_sports2d_demo.mot')))
+        $results[0].Fit | Export-BiomechFit -Format Mot -OutputDirectory $exports -ErrorVariable refused -ErrorAction SilentlyContinue
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'OutputExists,*'
+        $results[0].Fit | Export-BiomechFit -Format Mot -OutputDirectory $exports -Force -PassThru | Should -HaveCount 1
+    }
+
+    It 'completes coordinate names with Tab' {
+        $line = 'Export-BiomechFit -PlotCoordinate knee_an'
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $completions | Should -Be @('knee_angle_r', 'knee_angle_l')
     }
 }
 

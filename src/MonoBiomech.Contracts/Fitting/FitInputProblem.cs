@@ -12,3 +12,20 @@ public enum FitInputProblem
     /// <summary>No frame shows the 3 pelvis keypoints the body is placed by.</summary>
     CannotPlaceBody,
 }
+
+/// <summary>The files a fit can be exported to (Export-BiomechFit -Format).</summary>
+public enum FitExportFormat
+{
+    /// <summary>OpenSim 4 motion file (&lt;name&gt;.mot): coordinates, rotations in degrees, translations in metres.</summary>
+    Mot,
+    /// <summary>OpenSim marker file (&lt;name&gt;_markers.trc): the fitted sites in millimetres, y up.</summary>
+    Trc,
+    /// <summary>A tidy table (&lt;name&gt;_coordinates.csv): one row per frame, one column per coordinate, units in the header.</summary>
+    Csv,
+    /// <summary>&lt;name&gt;_fit.json: coordinates by name with units, scales, camera, metrics.</summary>
+    Json,
+    /// <summary>Upstream's &lt;name&gt;_fitted_model.npz.</summary>
+    Npz,
+    /// <summary>&lt;name&gt;_joint_angles.png: chosen joint angles over time.</summary>
+    Plot,
+}

@@ -18,11 +18,10 @@ public sealed record PipelineOutputs(string Motion, string Markers, string Coord
     /// <summary>The outputs of <paramref name="videoPath"/> in <paramref name="outputDirectory"/> (null: beside the video).</summary>
     public static PipelineOutputs For(string videoPath, string? outputDirectory)
     {
-        string folder = outputDirectory ?? Path.GetDirectoryName(Path.GetFullPath(videoPath))!;
-        string stem = Path.Combine(folder, KeypointsNpz.BaseName(videoPath));
-        return new PipelineOutputs(stem + OpenSimFiles.MotionSuffix, stem + OpenSimFiles.MarkersSuffix, stem + Exports.CoordinateTable.Suffix,
-            stem + Exports.JointAnglePlot.Suffix, stem + ModelOverlay.VideoSuffix, stem + ModelOverlay.StillSuffix,
-            stem + KeypointsNpz.FileSuffix, stem + FittedModelNpz.FileSuffix);
+        string Fit(FitExportFormat format) => FitExport.PathFor(format, videoPath, outputDirectory);
+        string stem = Path.Combine(outputDirectory ?? Path.GetDirectoryName(Path.GetFullPath(videoPath))!, KeypointsNpz.BaseName(videoPath));
+        return new PipelineOutputs(Fit(FitExportFormat.Mot), Fit(FitExportFormat.Trc), Fit(FitExportFormat.Csv), Fit(FitExportFormat.Plot),
+            stem + ModelOverlay.VideoSuffix, stem + ModelOverlay.StillSuffix, stem + KeypointsNpz.FileSuffix, Fit(FitExportFormat.Npz));
     }
 
     /// <summary>In the order they are written; the fitted model last, so its presence means the video is done.</summary>
@@ -58,16 +57,15 @@ public static class VideoPipeline
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new PipelineProgress(WritingStage, Path.GetDirectoryName(outputs.FittedModel)!, -1));
         KeypointsNpz.Write(outputs.Keypoints, pose.Poses);
-        double[] restOffsets = bodyModel.TranslationRestOffsetsMetres();
-        OpenSimFiles.WriteMotion(outputs.Motion, fit, restOffsets);
-        OpenSimFiles.WriteMarkers(outputs.Markers, fit);
-        Exports.CoordinateTable.Write(outputs.CoordinateTable, fit, restOffsets);
-        Exports.JointAnglePlot.Write(outputs.JointAnglePlot, fit);
+        FitExport.Write(FitExportFormat.Mot, outputs.Motion, fit, bodyModel);
+        FitExport.Write(FitExportFormat.Trc, outputs.Markers, fit, bodyModel);
+        FitExport.Write(FitExportFormat.Csv, outputs.CoordinateTable, fit, bodyModel);
+        FitExport.Write(FitExportFormat.Plot, outputs.JointAnglePlot, fit, bodyModel);
         int[] parents = bodyModel.Bodies.Select(b => b.ParentIndex).ToArray();
         ModelOverlay.WriteStill(outputs.OverlayStill, videoPath, fit, parents);
         progress?.Report(new PipelineProgress(WritingStage, "overlay video", -1));
         ModelOverlay.WriteVideo(outputs.OverlayVideo, videoPath, fit, parents, cancellationToken);
-        FittedModelNpz.Write(outputs.FittedModel, fit); // last: its presence marks a finished video (-SkipExisting)
+        FitExport.Write(FitExportFormat.Npz, outputs.FittedModel, fit, bodyModel); // last: its presence marks a finished video (-SkipExisting)
         return new MonoBiomechResult
         {
             VideoPath = Path.GetFullPath(videoPath),

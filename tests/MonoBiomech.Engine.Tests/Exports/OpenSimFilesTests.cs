@@ -124,6 +124,22 @@ public sealed class OpenSimFilesTests : IDisposable
     }
 
     [Fact]
+    public void Json_export_names_every_coordinate_with_its_unit_and_the_values_of_the_mot()
+    {
+        BiomechFitResult fit = Sample();
+        var model = FitTestData.Load(FitTestData.Own);
+        string path = FitExport.PathFor(FitExportFormat.Json, "/videos/walk.mp4", folder);
+        Assert.Equal(Path.Combine(folder, "walk_fit.json"), path);
+        FitExport.Write(FitExportFormat.Json, path, fit, model);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var coordinates = json.RootElement.GetProperty("coordinates").EnumerateArray().ToArray();
+        Assert.Equal(fit.Coordinates.Select(c => c.Name), coordinates.Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal("degrees", coordinates[2].GetProperty("unit").GetString());
+        Assert.Equal(fit.CoordinateValues[4 + 2] * 180 / Math.PI, coordinates[2].GetProperty("values")[1].GetDouble(), 12);
+        Assert.Equal(fit.FrameCount, json.RootElement.GetProperty("timestampsSeconds").GetArrayLength());
+    }
+
+    [Fact]
     public void The_pelvis_rest_height_is_what_OpenSim_adds_to_the_pelvis_translation()
     {
         var model = FitTestData.Load(FitTestData.Own);
