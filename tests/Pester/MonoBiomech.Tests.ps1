@@ -174,6 +174,24 @@ Describe 'Get-PoseKeypoints' {
         $fit.Coordinate('knee_angle_r', 'Degrees') | Should -HaveCount $fit.FrameCount
     }
 
+    It 'takes the camera from a Pose2Sim calibration file or a field of view' -Skip:(-not $haveBlazePose) {
+        $forcePlate = [IO.Path]::Combine([IO.Path]::GetDirectoryName($sharedClip), 'force_plate_subject_pose2sim_cam01.mp4')
+        $calib = [IO.Path]::Combine($work, 'Calib.toml')
+        Set-Content -LiteralPath $calib -Value @(
+            '[cam_01]', 'name = "cam_01"', 'size = [ 1080.0, 1920.0]', 'matrix = [ [ 1681.2, 0.0, 533.0], [ 0.0, 1681.1, 948.1], [ 0.0, 0.0, 1.0]]',
+            'distortions = [ -0.0007, 0.0022, 0.00001, 0.00001]', 'fisheye = false', '',
+            '[cam_02]', 'name = "cam_02"', 'size = [ 1080.0, 1920.0]', 'matrix = [ [ 1673.7, 0.0, 534.5], [ 0.0, 1673.8, 963.2], [ 0.0, 0.0, 1.0]]',
+            'distortions = [ -0.0007, 0.0021, 0.00002, 0.0]', 'fisheye = false')
+        $poses = Get-PoseKeypoints -LiteralPath $forcePlate -Camera $calib -CameraName cam_01 -ModelComplexity Lite
+        $poses.Camera.FocalLengthXPixels | Should -Be 1681.2
+        $poses.Camera.IsDistorted | Should -BeFalse -Because 'the distortion is removed from the 2D keypoints'
+        $e = { Get-PoseKeypoints -LiteralPath $forcePlate -Camera $calib } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -BeLike 'CameraFileInvalid,*'
+        $e.Exception.Message | Should -Match 'holds 2 cameras \(cam_01, cam_02\)'
+        $wide = Get-PoseKeypoints -LiteralPath $forcePlate -Camera 72 -ModelComplexity Lite
+        $wide.Camera.FocalLengthXPixels | Should -BeLessThan 1400
+    }
+
     It 'stops before reading any video when the model files are missing, naming them and their source' {
         $empty = New-Item -ItemType Directory -Path ([IO.Path]::Combine($work, 'no-models')) -Force
         $e = { Get-PoseKeypoints -Path $sharedClip -ModelPath $empty.FullName } | Should -Throw -PassThru

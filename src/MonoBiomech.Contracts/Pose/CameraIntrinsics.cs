@@ -30,6 +30,28 @@ public sealed record CameraIntrinsics(double FocalLengthXPixels, double FocalLen
     /// </summary>
     public static CameraIntrinsics UpstreamSamsungS20 { get; } = Centred(1433.33, 1080, 1920);
 
+    /// <summary>
+    /// The lens distortion as OpenCV models it, (k1, k2, p1, p2[, k3[, k4, k5, k6]]); null for a pinhole camera. The pose
+    /// stage removes it from the 2D keypoints, so the keypoints it emits, and their camera, have none.
+    /// </summary>
+    public IReadOnlyList<double>? DistortionCoefficients { get; init; }
+
+    /// <summary>True when <see cref="DistortionCoefficients"/> has a non-zero value.</summary>
+    public bool IsDistorted => DistortionCoefficients?.Any(d => d != 0) == true;
+
+    /// <summary>The same intrinsics scaled to another image size (a calibration made at another resolution).</summary>
+    public CameraIntrinsics ScaledTo(int widthPixels, int heightPixels)
+    {
+        double sx = widthPixels / (double)ImageWidthPixels, sy = heightPixels / (double)ImageHeightPixels;
+        // pixel centres: x' + ½ = s·(x + ½)
+        return this with
+        {
+            FocalLengthXPixels = FocalLengthXPixels * sx, FocalLengthYPixels = FocalLengthYPixels * sy,
+            PrincipalPointXPixels = (PrincipalPointXPixels + 0.5) * sx - 0.5, PrincipalPointYPixels = (PrincipalPointYPixels + 0.5) * sy - 0.5,
+            ImageWidthPixels = widthPixels, ImageHeightPixels = heightPixels,
+        };
+    }
+
     /// <summary>Projects a camera-frame point (any length unit, z &gt; 0) to pixels.</summary>
     public (double X, double Y) Project(double x, double y, double z) =>
         (FocalLengthXPixels * x / z + PrincipalPointXPixels, FocalLengthYPixels * y / z + PrincipalPointYPixels);

@@ -9,6 +9,12 @@ using OpenCvSharp;
 
 namespace MonoBiomech.Engine.Pose;
 
+/// <summary>The camera given does not fit the video (another aspect ratio or orientation).</summary>
+public sealed class CameraMismatchException(string videoPath, string message) : Exception(message)
+{
+    public string VideoPath { get; } = videoPath;
+}
+
 /// <summary>Turns a video and its subject track into a <see cref="PoseSequence"/>.</summary>
 public static class PoseEstimationPipeline
 {
@@ -28,6 +34,43 @@ public static class PoseEstimationPipeline
     public const string KeypointsPhase = "keypoints";
 
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// The camera of a video: the settings' (a calibration made at another resolution of the same aspect is scaled to
+    /// the video's), else the field of view across the video's longer side.
+    /// </summary>
+    /// <exception cref="CameraMismatchException">The camera's image has another aspect ratio than the video (for example portrait against landscape).</exception>
+    public static CameraIntrinsics CameraForVideo(PoseEstimationSettings settings, VideoInfo video)
+    {
+        CameraIntrinsics camera = settings.CameraFor(video.WidthPixels, video.HeightPixels);
+        if (camera.ImageWidthPixels == video.WidthPixels && camera.ImageHeightPixels == video.HeightPixels) return camera;
+        double aspect = camera.ImageWidthPixels / (double)camera.ImageHeightPixels, videoAspect = video.WidthPixels / (double)video.HeightPixels;
+        if (Math.Abs(aspect / videoAspect - 1) > 0.02)
+            throw new CameraMismatchException(video.Path, string.Create(CultureInfo.InvariantCulture,
+                $"The camera is for {camera.ImageWidthPixels}x{camera.ImageHeightPixels} images, '{video.Path}' is {video.WidthPixels}x{video.HeightPixels}: not the same camera orientation or aspect."));
+        return camera.ScaledTo(video.WidthPixels, video.HeightPixels);
+    }
+
+    /// <summary>Removes the lens distortion from [point, xy] pixels in place (OpenCV's model; NaN points stay NaN).</summary>
+    internal static void Undistort(double[] pixels, CameraIntrinsics camera)
+    {
+        int count = pixels.Length / 2;
+        var finite = Enumerable.Range(0, count).Where(i => double.IsFinite(pixels[2 * i]) && double.IsFinite(pixels[2 * i + 1])).ToArray();
+        if (finite.Length == 0) return;
+        using var points = new Mat(finite.Length, 1, MatType.CV_64FC2);
+        for (int j = 0; j < finite.Length; j++) points.Set(j, 0, new Vec2d(pixels[2 * finite[j]], pixels[2 * finite[j] + 1]));
+        double[] k = { camera.FocalLengthXPixels, 0, camera.PrincipalPointXPixels, 0, camera.FocalLengthYPixels, camera.PrincipalPointYPixels, 0, 0, 1 };
+        using var matrix = Mat.FromPixelData(3, 3, MatType.CV_64FC1, k);
+        using var distortion = Mat.FromPixelData(1, camera.DistortionCoefficients!.Count, MatType.CV_64FC1, camera.DistortionCoefficients.ToArray());
+        using var undistorted = new Mat();
+        Cv2.UndistortPoints(points, undistorted, matrix, distortion, null, matrix);
+        for (int j = 0; j < finite.Length; j++)
+        {
+            Vec2d p = undistorted.At<Vec2d>(j, 0);
+            pixels[2 * finite[j]] = p.Item0;
+            pixels[2 * finite[j] + 1] = p.Item1;
+        }
+    }
 
     /// <summary>The verified model file the settings select.</summary>
     /// <exception cref="PoseModelFileException">Missing, or not the published file.</exception>
@@ -49,6 +92,7 @@ public static class PoseEstimationPipeline
         long ticks = File.Exists(full) ? File.GetLastWriteTimeUtc(full).Ticks : 0;
         string camera = settings.Camera is { } k
             ? string.Create(c, $"camera={k.FocalLengthXPixels:R},{k.FocalLengthYPixels:R},{k.PrincipalPointXPixels:R},{k.PrincipalPointYPixels:R},{k.ImageWidthPixels}x{k.ImageHeightPixels}")
+              + (k.IsDistorted ? ";distortion=" + string.Join(",", k.DistortionCoefficients!.Select(d => d.ToString("R", c))) : "")
             : string.Create(c, $"fov={settings.FieldOfViewDegrees:R}");
         return string.Create(c, $"pose={settings.Model};complexity={settings.ModelComplexity};model={full}@{ticks};{camera};{PersonDetectionPipeline.SettingsKey(settings.Detection)}");
     }
@@ -72,7 +116,7 @@ public static class PoseEstimationPipeline
         var stopwatch = Stopwatch.StartNew();
         using var reader = VideoReader.Open(detection.Video.Path);
         VideoInfo info = reader.Info;
-        CameraIntrinsics camera = settings.CameraFor(info.WidthPixels, info.HeightPixels);
+        CameraIntrinsics camera = CameraForVideo(settings, info);
         if (settings.ThreadCount > 0) Cv2.SetNumThreads(settings.ThreadCount);
         using var landmarker = new BlazePoseLandmarker(modelPath, settings.ModelComplexity);
         var tracker = new BlazePoseTracker(landmarker, camera);
@@ -115,8 +159,14 @@ public static class PoseEstimationPipeline
             }
         }
         stopwatch.Stop();
+        double[] keypoints2d = k2.ToArray();
+        if (camera.IsDistorted)
+        {
+            Undistort(keypoints2d, camera);
+            camera = camera with { DistortionCoefficients = null }; // what the keypoints now refer to
+        }
         progress?.Report(new PoseProgress(KeypointsPhase, timestamps.Count, info.FrameCount, timestamps.Count / Math.Max(1e-9, stopwatch.Elapsed.TotalSeconds)));
-        return new PoseSequence(info.Path, BlazePoseLandmarkNames, timestamps.ToArray(), k3.ToArray(), k2.ToArray(), confidences.ToArray(), camera)
+        return new PoseSequence(info.Path, BlazePoseLandmarkNames, timestamps.ToArray(), k3.ToArray(), keypoints2d, confidences.ToArray(), camera)
         {
             KeypointSetName = BlazePoseKeypointSet,
             Keypoints3dAreRootRelative = true,

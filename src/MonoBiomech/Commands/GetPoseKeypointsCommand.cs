@@ -117,6 +117,10 @@ public sealed class GetPoseKeypointsCommand : PoseCmdletBase
         {
             WriteError(VideoReadError(e, videoPath));
         }
+        catch (CameraMismatchException e)
+        {
+            WriteError(new ErrorRecord(e, "CameraDoesNotFitVideo", ErrorCategory.InvalidArgument, videoPath));
+        }
         catch (PoseModelFileException e)
         {
             throw Terminate(new ErrorRecord(e, "PoseModelUnreadable", ErrorCategory.InvalidData, ModelPath));

@@ -118,6 +118,10 @@ public sealed class InvokeMonoBiomechCommand : PoseCmdletBase
         {
             WriteError(new ErrorRecord(e, "FitFailed", ErrorCategory.InvalidData, videoPath));
         }
+        catch (CameraMismatchException e)
+        {
+            WriteError(new ErrorRecord(e, "CameraDoesNotFitVideo", ErrorCategory.InvalidArgument, videoPath));
+        }
         catch (PoseModelFileException e)
         {
             throw Terminate(new ErrorRecord(e, "PoseModelUnreadable", ErrorCategory.InvalidData, ModelPath));

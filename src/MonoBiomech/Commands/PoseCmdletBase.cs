@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MonoBiomech.Detection;
+using MonoBiomech.Engine.Pose;
 using MonoBiomech.Pose;
 
 namespace MonoBiomech.Commands;
@@ -32,10 +33,19 @@ public abstract class PoseCmdletBase : FileInputCmdletBase
     [ValidateRange(1.0, 179.0)]
     public double FieldOfView { get; set; } = PoseEstimationSettings.PhoneFieldOfViewDegrees;
 
-    /// <summary>The camera's intrinsics, for example <c>[MonoBiomech.Pose.CameraIntrinsics]::Centred(1500, 1920, 1080)</c>; overrides -FieldOfView.</summary>
+    /// <summary>
+    /// The camera: a <see cref="CameraIntrinsics"/> (for example <c>[MonoBiomech.Pose.CameraIntrinsics]::Centred(1500, 1920, 1080)</c>),
+    /// a calibration file (Pose2Sim Calib.toml, OpenCV .yml/.yaml/.xml; its lens distortion is removed from the 2D
+    /// keypoints), or a field of view in degrees. Overrides -FieldOfView.
+    /// </summary>
     [Parameter]
     [ValidateNotNull]
-    public CameraIntrinsics? Camera { get; set; }
+    public object? Camera { get; set; }
+
+    /// <summary>Which camera of a calibration file with several (its section or name, for example cam_01).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CameraName { get; set; }
 
     /// <summary>When the command detects persons itself: run the detector on every k-th frame.</summary>
     [Parameter]
@@ -51,16 +61,55 @@ public abstract class PoseCmdletBase : FileInputCmdletBase
     {
         if (MyInvocation.BoundParameters.ContainsKey(nameof(DetectionInterval)))
             detection = detection with { DetectionInterval = DetectionInterval };
+        (CameraIntrinsics? camera, double fieldOfView) = ResolveCamera();
         return new PoseEstimationSettings
         {
             Model = Enum.Parse<PoseModel>(PoseModel, ignoreCase: true),
             ModelComplexity = Enum.Parse<BlazePoseComplexity>(ModelComplexity, ignoreCase: true),
             ModelDirectory = ModelPath is null ? null : ResolveParameterPath(ModelPath),
-            FieldOfViewDegrees = FieldOfView,
-            Camera = Camera,
+            FieldOfViewDegrees = fieldOfView,
+            Camera = camera,
             ThreadCount = threadCount,
             Detection = detection,
         };
+    }
+
+    /// <summary>-Camera as intrinsics, a calibration file read now, or a field of view; stops the command when it is none of them.</summary>
+    private (CameraIntrinsics? Camera, double FieldOfViewDegrees) ResolveCamera()
+    {
+        object? value = Camera is PSObject wrapped ? wrapped.BaseObject : Camera;
+        if (CameraName is not null && value is not string)
+            throw Terminate(new ErrorRecord(new ArgumentException("-CameraName picks a camera of a calibration file: give the file with -Camera."),
+                "CameraNameWithoutFile", ErrorCategory.InvalidArgument, CameraName));
+        switch (value)
+        {
+            case null: return (null, FieldOfView);
+            case CameraIntrinsics intrinsics: return (intrinsics, FieldOfView);
+            case int or long or float or double or decimal:
+                double degrees = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+                if (!(degrees > 1 && degrees < 179))
+                    throw Terminate(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Camera), degrees, "A field of view must lie between 1 and 179 degrees."),
+                        "FieldOfViewOutOfRange", ErrorCategory.InvalidArgument, degrees));
+                return (null, degrees);
+            case string path:
+                string file = ResolveParameterPath(path);
+                try
+                {
+                    CameraIntrinsics read = CameraFiles.Read(file, CameraName);
+                    WriteVerbose($"Camera from '{file}': fx = {read.FocalLengthXPixels:G6} px, {read.ImageWidthPixels}x{read.ImageHeightPixels}{(read.IsDistorted ? ", lens distortion removed from the 2D keypoints" : "")}.");
+                    return (read, FieldOfView);
+                }
+                catch (CameraFileException e)
+                {
+                    bool missing = !File.Exists(file);
+                    throw Terminate(new ErrorRecord(e, missing ? "CameraFileNotFound" : "CameraFileInvalid",
+                        missing ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, file));
+                }
+            default:
+                throw Terminate(new ErrorRecord(
+                    new ArgumentException($"-Camera takes a MonoBiomech.Pose.CameraIntrinsics, a calibration file path or a field of view in degrees, not a {value.GetType().Name}."),
+                    "CameraNotRecognized", ErrorCategory.InvalidArgument, value));
+        }
     }
 
     #endregion
