@@ -255,6 +255,10 @@ Describe 'Invoke-MonoBiomech' {
         $line = 'Export-BiomechFit -PlotCoordinate knee_an'
         $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
         $completions | Should -Be @('knee_angle_r', 'knee_angle_l')
+        $line = 'Invoke-MonoBiomech -BodyModel monobio'
+        $first = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches[0]
+        $first.ListItemText | Should -Be 'monobiomech_body.xml'
+        $first.CompletionText | Should -BeLike "'*models*monobiomech_body.xml'"
     }
 }
 

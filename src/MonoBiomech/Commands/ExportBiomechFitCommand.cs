@@ -42,6 +42,7 @@ public sealed class ExportBiomechFitCommand : ModuleCmdletBase
 
     /// <summary>The body model the fits were made with, for OpenSim's absolute translations; default: each fit's own model file, else the module's.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(BodyModelCompleter))]
     [ValidateNotNullOrEmpty]
     public string? BodyModel { get; set; }
 

@@ -77,6 +77,7 @@ public sealed class InvokeBiomechFitCommand : FileInputCmdletBase
 
     /// <summary>The body model (MJCF file); default: the module's models/monobiomech_body.xml.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(BodyModelCompleter))]
     [ValidateNotNullOrEmpty]
     public string? BodyModel { get; set; }
 

@@ -45,6 +45,7 @@ public sealed class InvokeMonoBiomechCommand : PoseCmdletBase
 
     /// <summary>The body model (MJCF); default: the module's models/monobiomech_body.xml.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(BodyModelCompleter))]
     [ValidateNotNullOrEmpty]
     public string? BodyModel { get; set; }
 

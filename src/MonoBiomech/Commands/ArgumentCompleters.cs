@@ -32,3 +32,23 @@ public sealed class CoordinateNameCompleter : IArgumentCompleter
             .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
     }
 }
+
+/// <summary>
+/// Tab completion of -BodyModel: the body models shipped in the module's models folder (full paths), then the files
+/// PowerShell would complete anyway.
+/// </summary>
+public sealed class BodyModelCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        string folder = Path.Combine(Loading.ModuleInitializer.ModuleDirectory, "models");
+        string prefix = wordToComplete.Trim('\'', '"');
+        var shipped = Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "*.xml").Order(StringComparer.Ordinal)
+                .Where(f => f.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || Path.GetFileName(f).StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .Select(f => new CompletionResult($"'{f}'", Path.GetFileName(f), CompletionResultType.ParameterValue, f))
+            : Enumerable.Empty<CompletionResult>();
+        return shipped.Concat(CompletionCompleters.CompleteFilename(wordToComplete));
+    }
+}
