@@ -224,7 +224,7 @@ Describe 'Invoke-MonoBiomech' {
         & $assertTableFits $results[0]
         $names = Get-ChildItem -LiteralPath $out | ForEach-Object Name | Sort-Object
         $names | Should -Be (@('walking_sports2d_demo.mot', 'walking_sports2d_demo_coordinates.csv', 'walking_sports2d_demo_fitted_model.npz',
-                               'walking_sports2d_demo_joint_angles.png', 'walking_sports2d_demo_keypoints.npz', 'walking_sports2d_demo_markers.trc',
+                               'walking_sports2d_demo_joint_angles.png', 'walking_sports2d_demo_keypoints.npz', 'walking_sports2d_demo_keypoints.trc', 'walking_sports2d_demo_markers.trc',
                                'walking_sports2d_demo_overlay.mp4', 'walking_sports2d_demo_overlay.png') | Sort-Object)
         $mot = Get-Content -LiteralPath ([IO.Path]::Combine($out, 'walking_sports2d_demo.mot'))
         $mot[4] | Should -Be 'inDegrees=yes'

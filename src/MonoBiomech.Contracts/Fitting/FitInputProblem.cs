@@ -20,6 +20,8 @@ public enum FitExportFormat
     Mot,
     /// <summary>OpenSim marker file (&lt;name&gt;_markers.trc): the fitted sites in millimetres, y up.</summary>
     Trc,
+    /// <summary>OpenSim marker file of the input's 3D keypoints where the fit put them (&lt;name&gt;_keypoints.trc), millimetres, y up.</summary>
+    KeypointTrc,
     /// <summary>A tidy table (&lt;name&gt;_coordinates.csv): one row per frame, one column per coordinate, units in the header.</summary>
     Csv,
     /// <summary>&lt;name&gt;_fit.json: coordinates by name with units, scales, camera, metrics.</summary>

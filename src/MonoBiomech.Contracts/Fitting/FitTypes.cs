@@ -198,6 +198,16 @@ public sealed class BiomechFitResult
     /// <summary>Frames whose left/right keypoint labels were found swapped and corrected before the fit.</summary>
     public int SwappedFrames { get; init; }
 
+    /// <summary>The input's keypoint names, in its order. Empty for an imported file.</summary>
+    public IReadOnlyList<string> KeypointNames { get; init; } = Array.Empty<string>();
+
+    /// <summary>
+    /// [frame, keypoint, xyz] the input's 3D keypoints in the world frame, metres, where the fit put them: each frame's
+    /// fitted offset τ removed, so body-relative keypoints (BlazePose) get the absolute place the fit found. NaN where a
+    /// keypoint was not used (not seen, an outlier). Empty for an imported file.
+    /// </summary>
+    public IReadOnlyList<double> KeypointPositionsMetres { get; init; } = Array.Empty<double>();
+
     public int FrameCount => TimestampsSeconds.Count;
 
     /// <summary>The coordinates' names, in model order (made once: scripts and exporters read it in loops).</summary>

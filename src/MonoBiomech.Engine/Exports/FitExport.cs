@@ -19,6 +19,7 @@ public static class FitExport
         {
             FitExportFormat.Mot => OpenSimFiles.MotionSuffix,
             FitExportFormat.Trc => OpenSimFiles.MarkersSuffix,
+            FitExportFormat.KeypointTrc => OpenSimFiles.KeypointMarkersSuffix,
             FitExportFormat.Csv => CoordinateTable.Suffix,
             FitExportFormat.Json => JsonSuffix,
             FitExportFormat.Npz => FittedModelNpz.FileSuffix,
@@ -38,6 +39,7 @@ public static class FitExport
         {
             case FitExportFormat.Mot: OpenSimFiles.WriteMotion(path, fit, bodyModel.TranslationRestOffsetsMetres()); break;
             case FitExportFormat.Trc: OpenSimFiles.WriteMarkers(path, fit); break;
+            case FitExportFormat.KeypointTrc: OpenSimFiles.WriteKeypointMarkers(path, fit); break;
             case FitExportFormat.Csv: CoordinateTable.Write(path, fit, bodyModel.TranslationRestOffsetsMetres()); break;
             case FitExportFormat.Json: WriteJson(path, fit, bodyModel.TranslationRestOffsetsMetres()); break;
             case FitExportFormat.Npz: FittedModelNpz.Write(path, fit); break;

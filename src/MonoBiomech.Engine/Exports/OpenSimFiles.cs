@@ -12,7 +12,7 @@ namespace MonoBiomech.Engine.Exports;
 /// </summary>
 public static class OpenSimFiles
 {
-    public const string MotionSuffix = ".mot", MarkersSuffix = "_markers.trc";
+    public const string MotionSuffix = ".mot", MarkersSuffix = "_markers.trc", KeypointMarkersSuffix = "_keypoints.trc";
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
     /// <summary>
@@ -59,26 +59,45 @@ public static class OpenSimFiles
     public static void WriteMarkers(string path, BiomechFitResult fit)
     {
         ArgumentNullException.ThrowIfNull(fit);
-        int frames = fit.FrameCount, sites = fit.SiteNames.Count;
-        double span = frames > 1 ? fit.TimestampsSeconds[frames - 1] - fit.TimestampsSeconds[0] : 0;
+        WriteTrc(path, fit.TimestampsSeconds, fit.SiteNames, fit.SitePositionsMetres);
+    }
+
+    /// <summary>
+    /// The input's 3D keypoints as OpenSim markers, where the fit put them (see <see cref="BiomechFitResult.KeypointPositionsMetres"/>),
+    /// in the axes and units of <see cref="WriteMarkers"/>; a keypoint not used in a frame is left blank, as OpenSim reads a missing marker.
+    /// </summary>
+    /// <exception cref="ArgumentException">The fit holds no keypoint positions (an imported file).</exception>
+    public static void WriteKeypointMarkers(string path, BiomechFitResult fit)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        if (fit.KeypointNames.Count == 0 || fit.KeypointPositionsMetres.Count != fit.FrameCount * fit.KeypointNames.Count * 3)
+            throw new ArgumentException($"The fit of '{fit.Source}' holds no keypoint positions (a fit read from a file has none).", nameof(fit));
+        WriteTrc(path, fit.TimestampsSeconds, fit.KeypointNames, fit.KeypointPositionsMetres);
+    }
+
+    private static void WriteTrc(string path, IReadOnlyList<double> times, IReadOnlyList<string> names, IReadOnlyList<double> worldMetres)
+    {
+        int frames = times.Count, markers = names.Count;
+        double span = frames > 1 ? times[frames - 1] - times[0] : 0;
         double rate = span > 0 ? (frames - 1) / span : 0;
         var text = new StringBuilder();
         text.Append("PathFileType\t4\t(X/Y/Z)\t").Append(Path.GetFileName(path)).Append('\n');
         text.Append("DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames\n");
-        text.Append(C, $"{rate:F2}\t{rate:F2}\t{frames,10}\t{sites}\tmm\t{rate:F2}\t1\t{frames,10}\n");
+        text.Append(C, $"{rate:F2}\t{rate:F2}\t{frames,10}\t{markers}\tmm\t{rate:F2}\t1\t{frames,10}\n");
         text.Append("Frame#\tTime\t");
-        foreach (string name in fit.SiteNames) text.Append(name).Append("\t\t\t");
+        foreach (string name in names) text.Append(name).Append("\t\t\t");
         text.Append("\n\t\t");
-        for (int s = 1; s <= sites; s++) text.Append(C, $"X{s}\tY{s}\tZ{s}\t");
+        for (int m = 1; m <= markers; m++) text.Append(C, $"X{m}\tY{m}\tZ{m}\t");
         text.Append("\n\n");
         for (int t = 0; t < frames; t++)
         {
-            text.Append(C, $"{t + 1}\t{fit.TimestampsSeconds[t]:F6}\t");
-            for (int s = 0; s < sites; s++)
+            text.Append(C, $"{t + 1}\t{times[t]:F6}\t");
+            for (int m = 0; m < markers; m++)
             {
-                int o = (t * sites + s) * 3;
-                double x = fit.SitePositionsMetres[o], y = fit.SitePositionsMetres[o + 1], z = fit.SitePositionsMetres[o + 2];
-                text.Append(C, $"{1000 * x:F6}\t{1000 * z:F6}\t{-1000 * y:F6}\t");
+                int o = (t * markers + m) * 3;
+                double x = worldMetres[o], y = worldMetres[o + 1], z = worldMetres[o + 2];
+                if (double.IsFinite(x + y + z)) text.Append(C, $"{1000 * x:F6}\t{1000 * z:F6}\t{-1000 * y:F6}\t");
+                else text.Append("\t\t\t");
             }
             text.Append('\n');
         }

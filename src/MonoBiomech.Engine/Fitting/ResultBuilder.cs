@@ -36,6 +36,7 @@ internal static class ResultBuilder
         for (int i = 0; i < siteOrder.Count; i++) Array.Copy(siteOffsets, siteOrder[i] * 3, offsets, i * 3, 3);
 
         ReadOnlySpan<double> r = problem.WorldToCamera;
+        double[] keypointPositions = KeypointsInWorld(problem, video, r, cameraHeight);
         FitResiduals residuals = FitResiduals.Measure(model, problem, video, subject);
         FitStageOutcome last = stages[^1];
         return new BiomechFitResult
@@ -64,7 +65,29 @@ internal static class ResultBuilder
             KeypointResiduals = problem.KeypointNames.Select((name, k) =>
                 new KeypointResidual(name, residuals.Keypoint3dErrorMillimetres[k], residuals.Keypoint2dErrorPixels[k])).ToArray(),
             SwappedFrames = problem.SwappedFrames,
+            KeypointNames = problem.KeypointNames.ToArray(),
+            KeypointPositionsMetres = Array.AsReadOnly(keypointPositions),
         };
+    }
+
+    /// <summary>The observed 3D keypoints less each frame's τ, in the world frame (x = Rᵀ·x_camera + camera centre); NaN where unused.</summary>
+    private static double[] KeypointsInWorld(VideoFitProblem problem, VideoFitState video, ReadOnlySpan<double> r, double cameraHeight)
+    {
+        int frames = problem.FrameCount, keypoints = problem.KeypointCount;
+        var world = new double[frames * keypoints * 3];
+        ReadOnlySpan<double> observed = problem.Observed3dMetres, weights = problem.Weight3d;
+        double[] tau = video.KeypointOffsetsMetres;
+        for (int t = 0; t < frames; t++)
+            for (int k = 0; k < keypoints; k++)
+            {
+                int o = (t * keypoints + k) * 3;
+                double x = observed[o] - tau[t * 3], y = observed[o + 1] - tau[t * 3 + 1], z = observed[o + 2] - tau[t * 3 + 2];
+                bool used = weights[t * keypoints + k] > 0 && double.IsFinite(x + y + z);
+                world[o] = used ? r[0] * x + r[3] * y + r[6] * z : double.NaN;
+                world[o + 1] = used ? r[1] * x + r[4] * y + r[7] * z : double.NaN;
+                world[o + 2] = used ? r[2] * x + r[5] * y + r[8] * z + cameraHeight : double.NaN;
+            }
+        return world;
     }
 
     /// <summary>

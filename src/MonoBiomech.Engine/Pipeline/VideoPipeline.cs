@@ -12,7 +12,7 @@ using MonoBiomech.Pose;
 namespace MonoBiomech.Engine.Pipeline;
 
 /// <summary>The files the pipeline writes for a video, all named after it.</summary>
-public sealed record PipelineOutputs(string Motion, string Markers, string CoordinateTable, string JointAnglePlot, string OverlayVideo,
+public sealed record PipelineOutputs(string Motion, string Markers, string KeypointMarkers, string CoordinateTable, string JointAnglePlot, string OverlayVideo,
     string OverlayStill, string Keypoints, string FittedModel)
 {
     /// <summary>The outputs of <paramref name="videoPath"/> in <paramref name="outputDirectory"/> (null: beside the video).</summary>
@@ -20,12 +20,12 @@ public sealed record PipelineOutputs(string Motion, string Markers, string Coord
     {
         string Fit(FitExportFormat format) => FitExport.PathFor(format, videoPath, outputDirectory);
         string stem = Path.Combine(outputDirectory ?? Path.GetDirectoryName(Path.GetFullPath(videoPath))!, KeypointsNpz.BaseName(videoPath));
-        return new PipelineOutputs(Fit(FitExportFormat.Mot), Fit(FitExportFormat.Trc), Fit(FitExportFormat.Csv), Fit(FitExportFormat.Plot),
+        return new PipelineOutputs(Fit(FitExportFormat.Mot), Fit(FitExportFormat.Trc), Fit(FitExportFormat.KeypointTrc), Fit(FitExportFormat.Csv), Fit(FitExportFormat.Plot),
             stem + ModelOverlay.VideoSuffix, stem + ModelOverlay.StillSuffix, stem + KeypointsNpz.FileSuffix, Fit(FitExportFormat.Npz));
     }
 
     /// <summary>In the order they are written; the fitted model last, so its presence means the video is done.</summary>
-    public IReadOnlyList<string> All => new[] { Keypoints, Motion, Markers, CoordinateTable, JointAnglePlot, OverlayStill, OverlayVideo, FittedModel };
+    public IReadOnlyList<string> All => new[] { Keypoints, Motion, Markers, KeypointMarkers, CoordinateTable, JointAnglePlot, OverlayStill, OverlayVideo, FittedModel };
 }
 
 /// <summary>
@@ -59,6 +59,7 @@ public static class VideoPipeline
         KeypointsNpz.Write(outputs.Keypoints, pose.Poses);
         FitExport.Write(FitExportFormat.Mot, outputs.Motion, fit, bodyModel);
         FitExport.Write(FitExportFormat.Trc, outputs.Markers, fit, bodyModel);
+        FitExport.Write(FitExportFormat.KeypointTrc, outputs.KeypointMarkers, fit, bodyModel);
         FitExport.Write(FitExportFormat.Csv, outputs.CoordinateTable, fit, bodyModel);
         FitExport.Write(FitExportFormat.Plot, outputs.JointAnglePlot, fit, bodyModel);
         int[] parents = bodyModel.Bodies.Select(b => b.ParentIndex).ToArray();

@@ -108,6 +108,28 @@ public sealed class OpenSimFilesTests : IDisposable
     }
 
     [Fact]
+    public void Keypoint_marker_file_leaves_unused_keypoints_blank_and_refuses_a_fit_without_keypoints()
+    {
+        BiomechFitResult fit = Sample(2);
+        var placed = new BiomechFitResult
+        {
+            Source = fit.Source, TimestampsSeconds = fit.TimestampsSeconds, Coordinates = fit.Coordinates, CoordinateValues = fit.CoordinateValues,
+            CoordinateVelocities = fit.CoordinateVelocities, SiteNames = fit.SiteNames, SitePositionsMetres = fit.SitePositionsMetres,
+            BodyNames = fit.BodyNames, BodyPositionsMetres = fit.BodyPositionsMetres, ScaleGroupNames = fit.ScaleGroupNames,
+            ScaleIncrements = fit.ScaleIncrements, SiteOffsetsMetres = fit.SiteOffsetsMetres, CameraToWorldRotation = fit.CameraToWorldRotation,
+            CameraPositionMetres = fit.CameraPositionMetres,
+            KeypointNames = new[] { "nose", "left_hip" },
+            KeypointPositionsMetres = new[] { 0.1, 0.2, 1.7, double.NaN, double.NaN, double.NaN, 0.1, 0.25, 1.65, 0.0, 0.1, 0.95 },
+        };
+        string path = Path.Combine(folder, "walk_keypoints.trc");
+        OpenSimFiles.WriteKeypointMarkers(path, placed);
+        string[] lines = File.ReadAllLines(path);
+        Assert.Equal("Frame#\tTime\tnose\t\t\tleft_hip\t\t\t", lines[3]);
+        Assert.Equal("1\t0.500000\t100.000000\t1700.000000\t-200.000000\t\t\t\t", lines[6]);
+        Assert.Throws<ArgumentException>(() => OpenSimFiles.WriteKeypointMarkers(Path.Combine(folder, "none.trc"), fit));
+    }
+
+    [Fact]
     public void Coordinate_table_has_units_in_the_header_and_one_row_per_frame()
     {
         BiomechFitResult fit = Sample();

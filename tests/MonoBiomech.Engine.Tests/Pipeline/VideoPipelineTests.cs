@@ -14,7 +14,7 @@ public sealed class VideoPipelineTests
     private static readonly PoseEstimationSettings Pose = new() { ModelDirectory = BlazePoseFactAttribute.ModelsFolder, ModelComplexity = BlazePoseComplexity.Lite };
 
     [BlazePoseFact]
-    public void A_video_becomes_eight_whole_files_and_a_second_run_reuses_the_cached_keypoints()
+    public void A_video_becomes_nine_whole_files_and_a_second_run_reuses_the_cached_keypoints()
     {
         using var folder = new TempFolder();
         var cache = new SessionCache();
@@ -27,7 +27,7 @@ public sealed class VideoPipelineTests
         Assert.Equal(new[] { "person detection", "keypoints", "fit", "writing" }, stages);
         Assert.Equal(outputs.All, first.OutputFiles);
         Assert.All(first.OutputFiles, f => Assert.True(new FileInfo(f).Length > 0, f));
-        Assert.Equal(8, Directory.GetFiles(folder.Path).Length); // no temporary file left
+        Assert.Equal(9, Directory.GetFiles(folder.Path).Length); // no temporary file left
         Assert.False(first.KeypointsFromCache);
         File.Copy(outputs.JointAnglePlot, Path.Combine(Path.GetTempPath(), "monobiomech-force-plate-joint-angles.png"), overwrite: true); // to look at
         File.Copy(outputs.OverlayStill, Path.Combine(Path.GetTempPath(), "monobiomech-force-plate-overlay.png"), overwrite: true);

@@ -111,6 +111,18 @@ public sealed class BlazePoseRealVideoTests
         Assert.Equal(poses.FramesWithKeypoints, fit.FrameCount);
         Assert.True(fit.Metrics.Mean2dErrorPixels < 12, $"2D residual {fit.Metrics.Mean2dErrorPixels:F1} px (measured 7.9)");
         Assert.True(fit.Metrics.Mean3dErrorMillimetres < 40, $"3D residual {fit.Metrics.Mean3dErrorMillimetres:F1} mm (measured 24.9)");
+        // The keypoints placed in the world by the fit lie near their sites: the 3D residual, measured the other way round.
+        var distances = new List<double>();
+        for (int t = 0; t < fit.FrameCount; t++)
+            for (int k = 0; k < fit.KeypointNames.Count; k++)
+            {
+                int site = fit.SiteNames.ToList().IndexOf(fit.KeypointNames[k]);
+                int o = (t * fit.KeypointNames.Count + k) * 3, so = (t * fit.SiteNames.Count + site) * 3;
+                if (site < 0 || !double.IsFinite(fit.KeypointPositionsMetres[o])) continue;
+                distances.Add(1000 * Math.Sqrt(Enumerable.Range(0, 3).Sum(a => Math.Pow(fit.KeypointPositionsMetres[o + a] - fit.SitePositionsMetres[so + a], 2))));
+            }
+        Assert.True(distances.Count > fit.FrameCount * 20, $"{distances.Count} placed keypoints");
+        Assert.InRange(distances.Average(), 5, 45);
         foreach (string knee in new[] { "knee_angle_r", "knee_angle_l" })
             Assert.All(fit.Coordinate(knee, AngleUnit.Degrees), v => Assert.InRange(v, -140, 10));
         foreach (string elbow in new[] { "elbow_flex_r", "elbow_flex_l" })
