@@ -6,6 +6,7 @@ using MonoBiomech.Engine.Detection;
 using MonoBiomech.Engine.Pipeline;
 using MonoBiomech.Engine.Pose;
 using MonoBiomech.Fitting;
+using MonoBiomech.Pipeline;
 using MonoBiomech.Pose;
 using MonoBiomech.Tests;
 
