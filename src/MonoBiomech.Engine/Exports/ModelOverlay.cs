@@ -19,62 +19,52 @@ public static class ModelOverlay
     private static readonly Scalar Right = new(60, 60, 230), Left = new(230, 120, 40), Centre = new(80, 220, 80), Site = new(0, 230, 255);
 
     /// <summary>
-    /// Writes the whole video with the model drawn on it (mp4, MPEG-4 part 2 as OpenCV writes it; a temporary file moved
-    /// into place); frames outside the fitted span are copied unchanged.
+    /// In one pass over the video: the whole video with the model drawn on it (mp4, MPEG-4 part 2 as OpenCV writes it;
+    /// frames outside the fitted span copied unchanged) and a PNG still of <paramref name="stillFrames"/> of those frames,
+    /// spread over the fitted span, side by side, each <paramref name="stillHeightPixels"/> high, for reports. Each file is
+    /// written to a temporary name and moved into place.
     /// </summary>
     /// <param name="parentOfBody">[body] parent index of each of the fit's bodies (−1 for the world).</param>
     /// <exception cref="VideoReadException">The video cannot be read.</exception>
-    /// <exception cref="IOException">OpenCV cannot write the file.</exception>
-    public static void WriteVideo(string path, string videoPath, BiomechFitResult fit, IReadOnlyList<int> parentOfBody, CancellationToken cancellationToken)
-    {
-        using VideoReader reader = VideoReader.Open(videoPath);
-        var size = new Size(reader.Info.WidthPixels, reader.Info.HeightPixels);
-        AtomicFile.WriteVia(path, temporary =>
-        {
-            // lower-case mp4v: the tag MP4 files carry (upper case makes FFmpeg print a fallback notice)
-            using var writer = new VideoWriter(temporary, FourCC.FromString("mp4v"), reader.Info.FramesPerSecond, size);
-            if (!writer.IsOpened()) throw new IOException($"OpenCV cannot write the video '{path}'.");
-            using var frame = new Mat();
-            int next = 0;
-            while (reader.TryReadFrame(frame, out VideoFrameStamp stamp))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                next = FittedFrameAt(fit, stamp.TimestampSeconds, next, out int fitted);
-                if (fitted >= 0) Draw(frame, fit, fitted, parentOfBody);
-                writer.Write(frame);
-            }
-        });
-    }
-
-    /// <summary>
-    /// Writes a PNG of <paramref name="frameCount"/> video frames spread over the fitted span, side by side, each
-    /// scaled to <paramref name="heightPixels"/>: a still for reports.
-    /// </summary>
-    public static void WriteStill(string path, string videoPath, BiomechFitResult fit, IReadOnlyList<int> parentOfBody, int frameCount = 3, int heightPixels = 540)
+    /// <exception cref="IOException">OpenCV cannot write the video, or no frame has the fit's timestamps.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; checked before every frame, and neither file is left.</exception>
+    public static void Write(string videoOutputPath, string stillOutputPath, string videoPath, BiomechFitResult fit, IReadOnlyList<int> parentOfBody,
+        CancellationToken cancellationToken, int stillFrames = 3, int stillHeightPixels = 540)
     {
         if (fit.FrameCount == 0) throw new ArgumentException("The fit has no frames.", nameof(fit));
-        double[] wanted = Enumerable.Range(0, frameCount)
-            .Select(i => fit.TimestampsSeconds[(int)Math.Round((fit.FrameCount - 1) * (i + 0.5) / frameCount)]).ToArray();
+        double[] stillTimes = Enumerable.Range(0, stillFrames)
+            .Select(i => fit.TimestampsSeconds[(int)Math.Round((fit.FrameCount - 1) * (i + 0.5) / stillFrames)]).ToArray();
         var tiles = new List<Mat>();
         try
         {
             using VideoReader reader = VideoReader.Open(videoPath);
-            using var frame = new Mat();
-            int next = 0;
-            while (tiles.Count < wanted.Length && reader.TryReadFrame(frame, out VideoFrameStamp stamp))
+            var size = new Size(reader.Info.WidthPixels, reader.Info.HeightPixels);
+            AtomicFile.WriteVia(videoOutputPath, temporary =>
             {
-                if (Math.Abs(stamp.TimestampSeconds - wanted[tiles.Count]) > TimestampToleranceSeconds) continue;
-                next = FittedFrameAt(fit, stamp.TimestampSeconds, next, out int fitted);
-                Draw(frame, fit, fitted, parentOfBody);
-                var tile = new Mat();
-                Cv2.Resize(frame, tile, new Size((int)Math.Round(frame.Width * (double)heightPixels / frame.Height), heightPixels), 0, 0, InterpolationFlags.Area);
-                tiles.Add(tile);
-            }
+                // lower-case mp4v: the tag MP4 files carry (upper case makes FFmpeg print a fallback notice)
+                using var writer = new VideoWriter(temporary, FourCC.FromString("mp4v"), reader.Info.FramesPerSecond, size);
+                if (!writer.IsOpened()) throw new IOException($"OpenCV cannot write the video '{videoOutputPath}'.");
+                using var frame = new Mat();
+                int next = 0;
+                while (reader.TryReadFrame(frame, out VideoFrameStamp stamp))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    next = FittedFrameAt(fit, stamp.TimestampSeconds, next, out int fitted);
+                    if (fitted >= 0) Draw(frame, fit, fitted, parentOfBody);
+                    writer.Write(frame);
+                    if (tiles.Count < stillTimes.Length && Math.Abs(stamp.TimestampSeconds - stillTimes[tiles.Count]) <= TimestampToleranceSeconds)
+                    {
+                        var tile = new Mat();
+                        Cv2.Resize(frame, tile, new Size((int)Math.Round(frame.Width * (double)stillHeightPixels / frame.Height), stillHeightPixels), 0, 0, InterpolationFlags.Area);
+                        tiles.Add(tile);
+                    }
+                }
+            });
             if (tiles.Count == 0) throw new IOException($"No frame of '{videoPath}' has the timestamps of the fit of '{fit.Source}'.");
             using var strip = new Mat();
             Cv2.HConcat(tiles.ToArray(), strip);
             Cv2.ImEncode(".png", strip, out byte[] png);
-            AtomicFile.Write(path, stream => stream.Write(png));
+            AtomicFile.Write(stillOutputPath, stream => stream.Write(png));
         }
         finally
         {

@@ -25,7 +25,7 @@ public sealed record PipelineOutputs(string Motion, string Markers, string Keypo
     }
 
     /// <summary>In the order they are written; the fitted model last, so its presence means the video is done.</summary>
-    public IReadOnlyList<string> All => new[] { Keypoints, Motion, Markers, KeypointMarkers, CoordinateTable, JointAnglePlot, OverlayStill, OverlayVideo, FittedModel };
+    public IReadOnlyList<string> All => new[] { Keypoints, Motion, Markers, KeypointMarkers, CoordinateTable, JointAnglePlot, OverlayVideo, OverlayStill, FittedModel };
 }
 
 /// <summary>
@@ -52,8 +52,8 @@ public static class VideoPipeline
             string.Create(c, $"{p.Stage}: iteration {p.Iteration}/{p.MaxIterations}"), p.MaxIterations > 0 ? Math.Clamp(100 * p.Iteration / p.MaxIterations, 0, 100) : -1)));
         BiomechFitResult fit = BiomechFitter.Fit(bodyModel, new[] { pose.Poses }, fitSettings, fitProgress, cancellationToken)[0];
 
-        // Each file is written whole or not at all; a cancel during the overlay video leaves the files before it, but not
-        // the fitted model, which is written last and so marks a finished video.
+        // Each file is written whole or not at all; a cancel during the overlay leaves the files before it, but not the
+        // fitted model, which is written last and so marks a finished video.
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new PipelineProgress(WritingStage, Path.GetDirectoryName(outputs.FittedModel)!, -1));
         KeypointsNpz.Write(outputs.Keypoints, pose.Poses);
@@ -63,9 +63,8 @@ public static class VideoPipeline
         FitExport.Write(FitExportFormat.Csv, outputs.CoordinateTable, fit, bodyModel);
         FitExport.Write(FitExportFormat.Plot, outputs.JointAnglePlot, fit, bodyModel);
         int[] parents = bodyModel.Bodies.Select(b => b.ParentIndex).ToArray();
-        ModelOverlay.WriteStill(outputs.OverlayStill, videoPath, fit, parents);
         progress?.Report(new PipelineProgress(WritingStage, "overlay video", -1));
-        ModelOverlay.WriteVideo(outputs.OverlayVideo, videoPath, fit, parents, cancellationToken);
+        ModelOverlay.Write(outputs.OverlayVideo, outputs.OverlayStill, videoPath, fit, parents, cancellationToken);
         FitExport.Write(FitExportFormat.Npz, outputs.FittedModel, fit, bodyModel); // last: its presence marks a finished video (-SkipExisting)
         return new MonoBiomechResult
         {

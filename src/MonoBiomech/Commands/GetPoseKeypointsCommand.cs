@@ -113,17 +113,9 @@ public sealed class GetPoseKeypointsCommand : PoseCmdletBase
         {
             // Ctrl+C: nothing is written for this video.
         }
-        catch (VideoReadException e)
+        catch (Exception e) when (PoseStageError(e, videoPath) is { } error)
         {
-            WriteError(VideoReadError(e, videoPath));
-        }
-        catch (CameraMismatchException e)
-        {
-            WriteError(new ErrorRecord(e, "CameraDoesNotFitVideo", ErrorCategory.InvalidArgument, videoPath));
-        }
-        catch (PoseModelFileException e)
-        {
-            throw Terminate(new ErrorRecord(e, "PoseModelUnreadable", ErrorCategory.InvalidData, ModelPath));
+            Report(error);
         }
         catch (IOException e)
         {

@@ -111,21 +111,13 @@ public sealed class InvokeMonoBiomechCommand : PoseCmdletBase
         {
             // Ctrl+C: the pipeline writes nothing once cancelled, and each file is moved into place whole.
         }
-        catch (VideoReadException e)
+        catch (Exception e) when (PoseStageError(e, videoPath) is { } error)
         {
-            WriteError(VideoReadError(e, videoPath));
+            Report(error);
         }
         catch (FitInputException e)
         {
             WriteError(new ErrorRecord(e, "FitFailed", ErrorCategory.InvalidData, videoPath));
-        }
-        catch (CameraMismatchException e)
-        {
-            WriteError(new ErrorRecord(e, "CameraDoesNotFitVideo", ErrorCategory.InvalidArgument, videoPath));
-        }
-        catch (PoseModelFileException e)
-        {
-            throw Terminate(new ErrorRecord(e, "PoseModelUnreadable", ErrorCategory.InvalidData, ModelPath));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

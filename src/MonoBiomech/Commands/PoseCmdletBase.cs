@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MonoBiomech.Detection;
 using MonoBiomech.Engine.Pose;
+using MonoBiomech.Engine.Video;
 using MonoBiomech.Pose;
 
 namespace MonoBiomech.Commands;
@@ -72,6 +73,26 @@ public abstract class PoseCmdletBase : FileInputCmdletBase
             ThreadCount = threadCount,
             Detection = detection,
         };
+    }
+
+    /// <summary>
+    /// The error of the pose stage for one video, and whether it stops the command: a video that cannot be read or a
+    /// camera that does not fit it fails that video only; an unusable model file would fail every video. Null for
+    /// any other exception.
+    /// </summary>
+    protected (ErrorRecord Record, bool StopsCommand)? PoseStageError(Exception e, string videoPath) => e switch
+    {
+        VideoReadException read => (VideoReadError(read, videoPath), false),
+        CameraMismatchException camera => (new ErrorRecord(camera, "CameraDoesNotFitVideo", ErrorCategory.InvalidArgument, videoPath), false),
+        PoseModelFileException model => (new ErrorRecord(model, "PoseModelUnreadable", ErrorCategory.InvalidData, ModelPath), true),
+        _ => null,
+    };
+
+    /// <summary>Writes <paramref name="error"/>, or stops the command with it.</summary>
+    protected void Report((ErrorRecord Record, bool StopsCommand) error)
+    {
+        if (error.StopsCommand) throw Terminate(error.Record);
+        WriteError(error.Record);
     }
 
     /// <summary>-Camera as intrinsics, a calibration file read now, or a field of view; stops the command when it is none of them.</summary>
