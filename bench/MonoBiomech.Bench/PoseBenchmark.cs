@@ -33,7 +33,7 @@ internal static class PoseBenchmark
             Console.WriteLine($"{Path.GetFileName(clip)}: {detection.FramesDecoded} frames, subject in {detection.FramesWithSubject}, person detection {1000 * detectionSeconds / detection.FramesDecoded:F1} ms/frame");
             foreach (BlazePoseComplexity complexity in Enum.GetValues<BlazePoseComplexity>())
             {
-                var settings = new PoseEstimationSettings { ModelDirectory = models, ModelComplexity = complexity };
+                var settings = new PoseEstimationSettings { Model = PoseModel.BlazePose, ModelDirectory = models, ModelComplexity = complexity };
                 PoseEstimationPipeline.Run(detection, settings, null, CancellationToken.None); // warm: load, JIT, page cache
                 clock.Restart();
                 PoseSequence poses = PoseEstimationPipeline.Run(detection, settings, null, CancellationToken.None);

@@ -6,12 +6,13 @@ switch (args.FirstOrDefault())
     case "detection": DetectionBenchmark.Run(args[1..]); break;
     case "kinematics": KinematicsBenchmark.Run(args[1..]); break;
     case "pose": PoseBenchmark.Run(args[1..]); break;
+    case "metrabs": MetrabsBenchmark.Run(args[1..]); break;
     case "fit" when args.Length > 1 && args[1] == "accuracy": FitBenchmark.Accuracy(args[2..]); break;
     case "fit-accuracy-monocular": MonocularAccuracyBenchmark.Run(args[1..]); break;
     case "fit" when args.Length > 1 && args[1] == "sweep": FitBenchmark.Sweep(args[2..]); break;
     case "fit": FitBenchmark.Run(args[1..]); break;
     default:
         Console.WriteLine("usage: dotnet run -c Release --project bench/MonoBiomech.Bench -- <benchmark>");
-        Console.WriteLine("  detection | kinematics | pose [clips] | fit [accuracy | sweep [clips] [view=degrees]] | fit-accuracy-monocular [model.xml ...] [frames]");
+        Console.WriteLine("  detection | kinematics | pose [clips] | metrabs [frames] [long-seconds] | fit [accuracy | sweep [clips] [view=degrees]] | fit-accuracy-monocular [model.xml ...] [frames]");
         break;
 }

@@ -44,7 +44,7 @@ public sealed class FitFixtures : IDisposable
         object video = GenerateWalking(frames, seed, name, scaleRange);
         object keypoints = Property(video, "Keypoints");
         string path = Path.Combine(CreateFolder(folder), name + "_keypoints.npz");
-        EngineType("Formats.KeypointsNpz").GetMethod("Write", AnyStatic)!.Invoke(null, new[] { path, keypoints, null });
+        EngineType("Formats.KeypointsNpz").GetMethod("Write", AnyStatic)!.Invoke(null, new[] { path, keypoints });
         return new SyntheticClip(path, (double[])Property(video, "TrueCoordinates"), CoordinateNames(), (double[])Property(video, "TrueScales"));
     }
 

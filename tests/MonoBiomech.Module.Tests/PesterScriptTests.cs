@@ -15,7 +15,7 @@ public sealed class PesterScriptTests
     internal static readonly HashSet<string> StandardCmdlets = new(StringComparer.OrdinalIgnoreCase)
     {
         "ForEach-Object", "Where-Object", "Sort-Object", "Select-Object", "Measure-Object", "Get-Item", "Get-ChildItem",
-        "Test-Path", "Join-Path", "New-Item", "Remove-Item", "Set-Content", "Get-Content", "Import-Module", "Remove-Module",
+        "Test-Path", "Join-Path", "New-Item", "Remove-Item", "Copy-Item", "Set-Content", "Get-Content", "Import-Module", "Remove-Module",
         "Get-Module", "Get-Command", "Write-Host", "Write-Output", "Write-Warning", "Out-Null", "Start-Sleep",
         "Format-Table", "Format-List", "Out-String", "Get-Date", "TabExpansion2",
     };

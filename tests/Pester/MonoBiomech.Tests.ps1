@@ -199,6 +199,29 @@ Describe 'Get-PoseKeypoints' {
         $e.Exception.Message | Should -Match 'pose_landmark_full\.tflite.*SHA-256 e9a5c5cb.*@mediapipe/pose@0\.5\.1675469404'
     }
 
+    It 'refuses MeTRAbs files that are missing, not ONNX, or a pickle that would run code, each with its own error id' -Skip:(-not $haveSharedClip) {
+        $folder = New-Item -ItemType Directory -Path ([IO.Path]::Combine($work, 'metrabs-bad')) -Force
+        $e = { Get-PoseKeypoints -Path $sharedClip -PoseModel MeTRAbs -ModelPath $folder.FullName } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -BeLike 'PoseModelNotFound,*'
+        $e.Exception.Message | Should -Match 'metrabs_backbone\.onnx.*metrabs_metadata\.pkl.*non-commercial'
+
+        $backbone = [IO.Path]::Combine($folder.FullName, 'metrabs_backbone.onnx')
+        $metadata = [IO.Path]::Combine($folder.FullName, 'metrabs_metadata.pkl')
+        Copy-Item -LiteralPath ([IO.Path]::Combine($repositoryRoot, '..', 'shared', 'data', 'metrabs_metadata.pkl')) -Destination $metadata
+        Set-Content -LiteralPath $backbone -Value 'not an ONNX model'
+        $e = { Get-PoseKeypoints -Path $sharedClip -PoseModel MeTRAbs -ModelPath $folder.FullName } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -BeLike 'PoseModelUnreadable,*'
+        $e.TargetObject | Should -Be $backbone
+
+        # protocol 2: os.system('ls'), which a plain unpickler would run
+        [IO.File]::WriteAllBytes($metadata, [byte[]](0x80, 0x02) + [Text.Encoding]::ASCII.GetBytes("cos`nsystem`nX") + [byte[]](2, 0, 0, 0) +
+            [Text.Encoding]::ASCII.GetBytes('ls') + [byte[]](0x85, 0x52, 0x2E))
+        $e = { Get-PoseKeypoints -Path $sharedClip -PoseModel MeTRAbs -ModelPath $folder.FullName } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -BeLike 'PoseModelMetadataInvalid,*'
+        $e.TargetObject | Should -Be $metadata
+        $e.Exception.Message | Should -Match 'os.*system'
+    }
+
     It 'writes one error per bad video and goes on with the next' -Skip:(-not $haveBlazePose) {
         $text = [IO.Path]::Combine($work, 'not-a-video.mp4')
         Set-Content -LiteralPath $text -Value 'hello'

@@ -25,13 +25,3 @@ public static class Ffmpeg
     public static void WriteTestPattern(string path, int width, int height) =>
         Run("-f", "lavfi", "-i", $"testsrc=size={width}x{height}:rate=30", "-t", "0.2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path);
 }
-
-/// <summary>A fact that needs the ffmpeg CLI; skipped with a visible reason where it is absent.</summary>
-public sealed class FfmpegFactAttribute : FactAttribute
-{
-    public FfmpegFactAttribute()
-    {
-        if (!Ffmpeg.Available)
-            Skip = "The ffmpeg CLI is not on PATH (it makes the H.264 test clips this test needs).";
-    }
-}

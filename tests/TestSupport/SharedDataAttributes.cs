@@ -36,3 +36,13 @@ public sealed class BlazePoseFactAttribute : FactAttribute
             Skip = "models/blazepose/ holds no BlazePose networks: run ./build.ps1 (it fetches them with npm pack).";
     }
 }
+
+/// <summary>A fact that needs the ffmpeg CLI; skipped with a visible reason where it is absent.</summary>
+public sealed class FfmpegFactAttribute : FactAttribute
+{
+    public FfmpegFactAttribute()
+    {
+        if (!Ffmpeg.Available)
+            Skip = "The ffmpeg CLI is not on PATH (it makes the H.264 test clips this test needs).";
+    }
+}

@@ -5,6 +5,13 @@ namespace MonoBiomech.Pose;
 /// <summary>The 3D pose model that turns a video's frames into keypoints.</summary>
 public enum PoseModel
 {
+    /// <summary>MeTRAbs when its files are in the models folder, else BlazePose.</summary>
+    Auto,
+    /// <summary>
+    /// MeTRAbs (EfficientNetV2-S, 256 px, 555 joints of 28 data sets) through ONNX Runtime: absolute 3D in the camera
+    /// frame and 2D, any skeleton of its metadata (default bml_movi_87). Weights for non-commercial use; users supply them.
+    /// </summary>
+    MeTRAbs,
     /// <summary>MediaPipe BlazePose GHUM 3D (Apache-2.0): 33 landmarks, 2D in pixels and hip-centred 3D without absolute depth.</summary>
     BlazePose,
 }
@@ -30,9 +37,27 @@ public sealed record PoseEstimationSettings
     /// </summary>
     public const double PhoneFieldOfViewDegrees = 67;
 
-    public PoseModel Model { get; init; } = PoseModel.BlazePose;
+    /// <summary>MeTRAbs' default skeleton: the BML-MoVi markers and joint centres our body models carry as sites.</summary>
+    public const string DefaultMetrabsSkeleton = "bml_movi_87";
+
+    /// <summary>The most test-time augmentations a MeTRAbs crop takes.</summary>
+    public const int MaxAugmentationCount = 20;
+
+    public PoseModel Model { get; init; } = PoseModel.Auto;
 
     public BlazePoseComplexity ModelComplexity { get; init; } = BlazePoseComplexity.Full;
+
+    /// <summary>
+    /// MeTRAbs: augmented crops per frame (zooms 0.8-1.1, two of five mirrored, brightness), averaged. Their spread gives
+    /// the confidences, so one augmentation gives confidence 1 everywhere. Inference time grows with the count.
+    /// </summary>
+    public int AugmentationCount { get; init; } = 5;
+
+    /// <summary>MeTRAbs: the skeleton of its metadata to report (bml_movi_87, smpl_24, coco_19, h36m_17, ...).</summary>
+    public string Skeleton { get; init; } = DefaultMetrabsSkeleton;
+
+    /// <summary>MeTRAbs: frames whose crops go through the network together. Changes speed and memory, not results.</summary>
+    public int BatchSizeFrames { get; init; } = 8;
 
     /// <summary>Folder of the model files; null: the module's models folder (or MONOBIOMECH_MODELS when set).</summary>
     public string? ModelDirectory { get; init; }
@@ -54,6 +79,12 @@ public sealed record PoseEstimationSettings
     {
         if (!Enum.IsDefined(Model))
             throw new ArgumentOutOfRangeException(nameof(Model), Model, "Model is not a known pose model.");
+        if (AugmentationCount < 1 || AugmentationCount > MaxAugmentationCount)
+            throw new ArgumentOutOfRangeException(nameof(AugmentationCount), AugmentationCount, $"AugmentationCount must lie between 1 and {MaxAugmentationCount}.");
+        if (string.IsNullOrWhiteSpace(Skeleton))
+            throw new ArgumentException("Skeleton must name a skeleton of the MeTRAbs metadata.", nameof(Skeleton));
+        if (BatchSizeFrames < 1 || BatchSizeFrames > 1024)
+            throw new ArgumentOutOfRangeException(nameof(BatchSizeFrames), BatchSizeFrames, "BatchSizeFrames must lie between 1 and 1024.");
         if (!Enum.IsDefined(ModelComplexity))
             throw new ArgumentOutOfRangeException(nameof(ModelComplexity), ModelComplexity, "ModelComplexity is not a known BlazePose model.");
         if (!(FieldOfViewDegrees > 1 && FieldOfViewDegrees < 179))

@@ -80,6 +80,23 @@ public sealed class PoseSequence
     /// </summary>
     public string? PoseModelDescription { get; init; }
 
+    /// <summary>
+    /// Per frame, the subject box the keypoints were found in (pixels, with the detector's score), null where there was
+    /// none; null altogether for keypoints from elsewhere. Written to the <c>boxes</c> of upstream's keypoint files.
+    /// </summary>
+    public IReadOnlyList<MonoBiomech.Detection.PersonBox?>? SubjectBoxes
+    {
+        get => _subjectBoxes;
+        init
+        {
+            if (value is not null && value.Count != FrameCount)
+                throw new ArgumentException($"Expected {FrameCount} subject boxes (one per frame), got {value.Count}.", nameof(SubjectBoxes));
+            _subjectBoxes = value;
+        }
+    }
+
+    private readonly IReadOnlyList<MonoBiomech.Detection.PersonBox?>? _subjectBoxes;
+
     /// <summary>Frames <paramref name="firstFrame"/> .. <paramref name="firstFrame"/> + <paramref name="frameCount"/> − 1, with their timestamps.</summary>
     public PoseSequence Slice(int firstFrame, int frameCount)
     {
@@ -94,6 +111,7 @@ public sealed class PoseSequence
             KeypointSetName = KeypointSetName,
             Keypoints3dAreRootRelative = Keypoints3dAreRootRelative,
             PoseModelDescription = PoseModelDescription,
+            SubjectBoxes = SubjectBoxes?.Skip(firstFrame).Take(frameCount).ToArray(),
         };
     }
 
@@ -106,6 +124,7 @@ public sealed class PoseSequence
             KeypointSetName = KeypointSetName,
             Keypoints3dAreRootRelative = Keypoints3dAreRootRelative,
             PoseModelDescription = PoseModelDescription,
+            SubjectBoxes = SubjectBoxes,
         };
     }
 

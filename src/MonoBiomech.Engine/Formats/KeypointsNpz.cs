@@ -1,3 +1,4 @@
+using MonoBiomech.Detection;
 using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Formats;
@@ -101,6 +102,16 @@ public static class KeypointsNpz
             camera = new CameraIntrinsics(c[0], c[1], c[2], c[3], (int)c[4], (int)c[5]);
         }
 
+        PersonBox?[]? boxes = null;
+        if (arrays.TryGetValue("boxes", out NpyArray? boxArray))
+        {
+            if (!boxArray.Shape.SequenceEqual(new[] { frames, 5 })) throw new NpyFormatException(path, $"boxes must have shape ({frames}, 5).");
+            double[] b = boxArray.RequireNumbers(path, "boxes");
+            // upstream's "no detection" row is all zeros
+            boxes = Enumerable.Range(0, frames).Select(t => b.AsSpan(5 * t, 5).ContainsAnyExcept(0.0)
+                ? new PersonBox((float)b[5 * t], (float)b[5 * t + 1], (float)b[5 * t + 2], (float)b[5 * t + 3], (float)b[5 * t + 4]) : null).ToArray();
+        }
+
         string? setName = OptionalString(arrays, path, KeypointSetKey);
         bool rootRelative = arrays.TryGetValue(RootRelativeKey, out NpyArray? relative) && relative.RequireNumbers(path, RootRelativeKey).FirstOrDefault() != 0;
         return new KeypointsFile(path, names, frames, timestamps, keypoints3d, keypoints2d, confidences, camera)
@@ -108,6 +119,7 @@ public static class KeypointsNpz
             KeypointSetName = setName,
             Keypoints3dAreRootRelative = rootRelative,
             PoseModelDescription = OptionalString(arrays, path, PoseModelKey),
+            SubjectBoxes = boxes,
         };
     }
 
@@ -124,15 +136,18 @@ public static class KeypointsNpz
     /// Writes a keypoint file upstream can read, plus our joint names, timestamps, camera, keypoint set, 3D kind and pose
     /// model. Frames without the subject keep NaN keypoints and confidence 0 (upstream writes zeros with confidence 1).
     /// </summary>
-    /// <param name="boxes">Optional [T,5] LTWH + score; zeros when absent.</param>
-    public static void Write(string path, PoseSequence sequence, double[]? boxes = null)
+    /// <remarks><c>boxes</c> [T,5] holds the sequence's subject boxes (LTWH + score), zeros where it has none.</remarks>
+    public static void Write(string path, PoseSequence sequence)
     {
         int frames = sequence.FrameCount, joints = sequence.JointCount;
-        if (boxes is not null && boxes.Length != frames * 5) throw new ArgumentException($"Expected {frames}x5 boxes.", nameof(boxes));
+        var boxes = new double[frames * 5];
+        for (int t = 0; t < frames; t++)
+            if (sequence.SubjectBoxes?[t] is { } b)
+                (boxes[5 * t], boxes[5 * t + 1], boxes[5 * t + 2], boxes[5 * t + 3], boxes[5 * t + 4]) = (b.XPixels, b.YPixels, b.WidthPixels, b.HeightPixels, b.Score);
         CameraIntrinsics c = sequence.Camera;
         var arrays = new Dictionary<string, NpyArray>
         {
-            ["boxes"] = NpyArray.FromNumbers(boxes ?? new double[frames * 5], new[] { frames, 5 }),
+            ["boxes"] = NpyArray.FromNumbers(boxes, new[] { frames, 5 }),
             ["keypoints2d"] = NpyArray.FromNumbers(sequence.Keypoints2dPixels, new[] { frames, joints, 2 }),
             ["keypoints3d"] = NpyArray.FromNumbers(sequence.Keypoints3dMillimetres, new[] { frames, joints, 3 }),
             ["confs"] = NpyArray.FromNumbers(sequence.Confidences, new[] { frames, joints }),
@@ -161,6 +176,9 @@ public sealed record KeypointsFile(string Path, IReadOnlyList<string> JointNames
 
     public string? PoseModelDescription { get; init; }
 
+    /// <summary>Per frame the subject box (null where the row is zeros); null when the file has no <c>boxes</c>.</summary>
+    public IReadOnlyList<PersonBox?>? SubjectBoxes { get; init; }
+
     /// <summary>The keypoints as a sequence, with the given camera and frame rate where the file stores none.</summary>
     public PoseSequence ToPoseSequence(CameraIntrinsics cameraIfNone, double framesPerSecondIfNone)
     {
@@ -173,6 +191,7 @@ public sealed record KeypointsFile(string Path, IReadOnlyList<string> JointNames
             KeypointSetName = KeypointSetName,
             Keypoints3dAreRootRelative = Keypoints3dAreRootRelative,
             PoseModelDescription = PoseModelDescription,
+            SubjectBoxes = SubjectBoxes,
         };
     }
 }

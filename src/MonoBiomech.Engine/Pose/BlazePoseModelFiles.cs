@@ -23,9 +23,6 @@ public static class BlazePoseModelFiles
     /// <summary>The sub-folder of a models folder that holds the files.</summary>
     public const string FolderName = "blazepose";
 
-    /// <summary>Names a folder searched before the module's own.</summary>
-    public const string ModelsEnvironmentVariable = "MONOBIOMECH_MODELS";
-
     private static readonly Dictionary<BlazePoseComplexity, ModelFileSpec> Specs = new()
     {
         [BlazePoseComplexity.Lite] = new("pose_landmark_lite.tflite", 2_819_824, "f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61"),
@@ -41,25 +38,8 @@ public static class BlazePoseModelFiles
 
     public static IReadOnlyCollection<ModelFileSpec> All => Specs.Values;
 
-    /// <summary>
-    /// The folders searched for the files, in order: <paramref name="modelDirectory"/> (and its blazepose/ sub-folder) when
-    /// given, else MONOBIOMECH_MODELS, then the module's models/ folder (the engine sits in the module's Dependencies/).
-    /// </summary>
-    public static IReadOnlyList<string> SearchFolders(string? modelDirectory)
-    {
-        var roots = new List<string>();
-        if (!string.IsNullOrEmpty(modelDirectory))
-            roots.Add(modelDirectory);
-        else
-        {
-            if (Environment.GetEnvironmentVariable(ModelsEnvironmentVariable) is { Length: > 0 } fromEnvironment)
-                roots.Add(fromEnvironment);
-            string engineFolder = Path.GetDirectoryName(typeof(BlazePoseModelFiles).Assembly.Location) ?? ".";
-            roots.Add(Path.Combine(engineFolder, "..", "models"));
-            roots.Add(Path.Combine(engineFolder, "models"));
-        }
-        return roots.Select(Path.GetFullPath).SelectMany(r => new[] { Path.Combine(r, FolderName), r }).Distinct().ToArray();
-    }
+    /// <summary>The folders searched for the files (see <see cref="PoseModelFolders.Search"/>).</summary>
+    public static IReadOnlyList<string> SearchFolders(string? modelDirectory) => PoseModelFolders.Search(modelDirectory, FolderName);
 
     /// <summary>True when the network of that complexity is found (not verified).</summary>
     public static bool IsAvailable(BlazePoseComplexity complexity, string? modelDirectory) =>
@@ -77,7 +57,7 @@ public static class BlazePoseModelFiles
                 $"The BlazePose {complexity} landmark model '{spec.FileName}' ({spec.LengthBytes:N0} bytes, SHA-256 {spec.Sha256}) is not in " +
                 $"{string.Join(", ", folders.Select(f => $"'{f}'"))}. It comes from the npm package {NpmPackage} (Apache-2.0): " +
                 $"build.ps1 fetches it with 'npm pack {NpmPackage}', or extract package/{spec.FileName} from that package into one of these folders " +
-                $"(or a folder named by {ModelsEnvironmentVariable}).", folders);
+                $"(or a folder named by {PoseModelFolders.EnvironmentVariable}).", folders);
         Verify(path, spec, folders);
         return path;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MonoBiomech.Detection;
 using MonoBiomech.Engine.Detection;
+using MonoBiomech.Engine.Pose.Metrabs;
 using MonoBiomech.Engine.Video;
 using MonoBiomech.Pose;
 using MonoBiomech.Video;
@@ -15,7 +16,10 @@ public sealed class CameraMismatchException(string videoPath, string message) : 
     public string VideoPath { get; } = videoPath;
 }
 
-/// <summary>Turns a video and its subject track into a <see cref="PoseSequence"/>.</summary>
+/// <summary>The pose model a stage runs (Auto resolved) and its files: MeTRAbs' backbone and metadata, or BlazePose's network.</summary>
+public sealed record PoseModelFiles(PoseModel Model, IReadOnlyList<string> Paths);
+
+/// <summary>Turns a video and its subject track into a <see cref="PoseSequence"/>: MeTRAbs or BlazePose.</summary>
 public static class PoseEstimationPipeline
 {
     /// <summary>The keypoint set of BlazePose's output (models/keypointsets/blazepose_33.*.json).</summary>
@@ -51,6 +55,10 @@ public static class PoseEstimationPipeline
         return camera.ScaledTo(video.WidthPixels, video.HeightPixels);
     }
 
+    /// <summary>The subject box of each of the first <paramref name="frameCount"/> frames (null past the detection's end).</summary>
+    internal static PersonBox?[] BoxesPerFrame(PersonDetectionResult detection, int frameCount) =>
+        Enumerable.Range(0, frameCount).Select(t => t < detection.SubjectBoxes.Count ? detection.SubjectBoxes[t] : null).ToArray();
+
     /// <summary>Removes the lens distortion from [point, xy] pixels in place (OpenCV's model; NaN points stay NaN).</summary>
     internal static void Undistort(double[] pixels, CameraIntrinsics camera)
     {
@@ -72,29 +80,66 @@ public static class PoseEstimationPipeline
         }
     }
 
-    /// <summary>The verified model file the settings select.</summary>
+    /// <summary>
+    /// The model the settings select (Auto: MeTRAbs when both its files are found, else BlazePose) and its files, found
+    /// (BlazePose's also verified against the published checksums).
+    /// </summary>
     /// <exception cref="PoseModelFileException">Missing, or not the published file.</exception>
-    public static string LocateModel(PoseEstimationSettings settings)
+    public static PoseModelFiles LocateModel(PoseEstimationSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return BlazePoseModelFiles.Locate(settings.ModelComplexity, settings.ModelDirectory);
+        PoseModel model = settings.Model switch
+        {
+            PoseModel.Auto => MetrabsModelFiles.IsAvailable(settings.ModelDirectory) ? PoseModel.MeTRAbs : PoseModel.BlazePose,
+            var chosen => chosen,
+        };
+        if (model == PoseModel.MeTRAbs)
+        {
+            (string backbone, string metadata) = MetrabsModelFiles.Locate(settings.ModelDirectory);
+            return new PoseModelFiles(model, new[] { backbone, metadata });
+        }
+        return new PoseModelFiles(model, new[] { BlazePoseModelFiles.Locate(settings.ModelComplexity, settings.ModelDirectory) });
     }
 
     /// <summary>
-    /// A stable string of every setting that changes the keypoints (the model file's identity included, and the person
-    /// detection's settings), for result caches; thread counts change only the speed and are left out.
+    /// <see cref="LocateModel"/>, and for MeTRAbs the model loaded and checked (the backbone fits the metadata, the
+    /// metadata has the skeleton asked for), so a batch of videos fails before its first video, not in each.
     /// </summary>
-    public static string SettingsKey(PoseEstimationSettings settings, string modelPath)
+    /// <exception cref="PoseModelFileException">A file is missing, or not the published file.</exception>
+    /// <exception cref="PoseModelUnreadableException">MeTRAbs: ONNX Runtime cannot load the backbone.</exception>
+    /// <exception cref="PoseModelMismatchException">MeTRAbs: the backbone's inputs or outputs do not fit its metadata.</exception>
+    /// <exception cref="MetrabsMetadataException">MeTRAbs: the metadata is unreadable.</exception>
+    /// <exception cref="MetrabsSkeletonException">MeTRAbs: the metadata has no usable skeleton of that name.</exception>
+    public static PoseModelFiles PrepareModel(PoseEstimationSettings settings)
+    {
+        PoseModelFiles files = LocateModel(settings);
+        if (files.Model == PoseModel.MeTRAbs)
+            MetrabsPoseEstimator.Load(files.Paths[0], files.Paths[1], settings.ThreadCount).Metadata.Skeleton(settings.Skeleton);
+        return files;
+    }
+
+    /// <summary>
+    /// A stable string of every setting that changes the keypoints (the model files' identities included, and the person
+    /// detection's settings), for result caches; thread counts and batch sizes change only the speed and are left out.
+    /// </summary>
+    public static string SettingsKey(PoseEstimationSettings settings, PoseModelFiles files)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(files);
         var c = CultureInfo.InvariantCulture;
-        string full = Path.GetFullPath(modelPath);
-        long ticks = File.Exists(full) ? File.GetLastWriteTimeUtc(full).Ticks : 0;
+        string modelFiles = string.Join(",", files.Paths.Select(path =>
+        {
+            string full = Path.GetFullPath(path);
+            return string.Create(c, $"{full}@{(File.Exists(full) ? File.GetLastWriteTimeUtc(full).Ticks : 0)}");
+        }));
+        string variant = files.Model == PoseModel.MeTRAbs
+            ? string.Create(c, $"augmentations={settings.AugmentationCount};skeleton={settings.Skeleton}")
+            : $"complexity={settings.ModelComplexity}";
         string camera = settings.Camera is { } k
             ? string.Create(c, $"camera={k.FocalLengthXPixels:R},{k.FocalLengthYPixels:R},{k.PrincipalPointXPixels:R},{k.PrincipalPointYPixels:R},{k.ImageWidthPixels}x{k.ImageHeightPixels}")
               + (k.IsDistorted ? ";distortion=" + string.Join(",", k.DistortionCoefficients!.Select(d => d.ToString("R", c))) : "")
             : string.Create(c, $"fov={settings.FieldOfViewDegrees:R}");
-        return string.Create(c, $"pose={settings.Model};complexity={settings.ModelComplexity};model={full}@{ticks};{camera};{PersonDetectionPipeline.SettingsKey(settings.Detection)}");
+        return $"pose={files.Model};{variant};model={modelFiles};{camera};{PersonDetectionPipeline.SettingsKey(settings.Detection)}";
     }
 
     /// <summary>
@@ -104,6 +149,10 @@ public static class PoseEstimationPipeline
     /// </summary>
     /// <exception cref="VideoReadException">The video cannot be read.</exception>
     /// <exception cref="PoseModelFileException">The model file is missing, not the published one, or not loadable.</exception>
+    /// <exception cref="PoseModelUnreadableException">MeTRAbs: ONNX Runtime cannot load the backbone.</exception>
+    /// <exception cref="PoseModelMismatchException">MeTRAbs: the ONNX backbone's inputs or outputs do not fit.</exception>
+    /// <exception cref="MetrabsMetadataException">MeTRAbs: the metadata is unreadable.</exception>
+    /// <exception cref="MetrabsSkeletonException">MeTRAbs: the metadata has no usable skeleton of that name.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; checked before every frame.</exception>
     public static PoseSequence Run(PersonDetectionResult detection, PoseEstimationSettings settings, IProgress<PoseProgress>? progress,
         CancellationToken cancellationToken)
@@ -112,7 +161,13 @@ public static class PoseEstimationPipeline
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         cancellationToken.ThrowIfCancellationRequested();
-        string modelPath = LocateModel(settings);
+        PoseModelFiles files = LocateModel(settings);
+        if (files.Model == PoseModel.MeTRAbs)
+        {
+            MetrabsModel metrabs = MetrabsPoseEstimator.Load(files.Paths[0], files.Paths[1], settings.ThreadCount);
+            return MetrabsPoseEstimator.Run(metrabs, detection, settings, progress, cancellationToken);
+        }
+        string modelPath = files.Paths[0];
         var stopwatch = Stopwatch.StartNew();
         using var reader = VideoReader.Open(detection.Video.Path);
         VideoInfo info = reader.Info;
@@ -170,6 +225,7 @@ public static class PoseEstimationPipeline
         {
             KeypointSetName = BlazePoseKeypointSet,
             Keypoints3dAreRootRelative = true,
+            SubjectBoxes = BoxesPerFrame(detection, timestamps.Count),
             PoseModelDescription = landmarker.Description,
         };
     }

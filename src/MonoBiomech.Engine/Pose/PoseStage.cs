@@ -30,8 +30,8 @@ public static class PoseStage
         ArgumentNullException.ThrowIfNull(cache);
         settings.Validate();
         if (detection is not null) settings = settings with { Detection = detection.Settings };
-        string modelPath = PoseEstimationPipeline.LocateModel(settings);
-        string settingsKey = PoseEstimationPipeline.SettingsKey(settings, modelPath);
+        PoseModelFiles modelFiles = PoseEstimationPipeline.LocateModel(settings);
+        string settingsKey = PoseEstimationPipeline.SettingsKey(settings, modelFiles);
         SessionCacheKey? key = StageCache.PoseKey(videoPath, settingsKey);
         if (key is not null && !refresh && cache.TryGet(key, out PoseSequence? cached))
             return new PoseStageResult(cached, FromCache: true, DetectionFromCache: true);

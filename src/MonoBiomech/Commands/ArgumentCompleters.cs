@@ -52,3 +52,24 @@ public sealed class BodyModelCompleter : IArgumentCompleter
         return shipped.Concat(CompletionCompleters.CompleteFilename(wordToComplete));
     }
 }
+
+/// <summary>
+/// Tab completion of -Skeleton: the skeletons of the MeTRAbs metadata the command would use (-ModelPath, else the
+/// module's models folder), or the default one when no metadata is found.
+/// </summary>
+public sealed class MetrabsSkeletonCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        string? metadataPath = Engine.Pose.Metrabs.MetrabsModelFiles.SearchFolders(fakeBoundParameters["ModelPath"] as string)
+            .Select(f => Path.Combine(f, Engine.Pose.Metrabs.MetrabsModelFiles.MetadataFileName)).FirstOrDefault(File.Exists);
+        IEnumerable<string> names = new[] { Pose.PoseEstimationSettings.DefaultMetrabsSkeleton };
+        if (metadataPath is not null)
+            try { names = Engine.Pose.Metrabs.MetrabsMetadata.Read(metadataPath).UsableSkeletonNames; }
+            catch (Engine.Pose.Metrabs.MetrabsMetadataException) { }
+        string prefix = wordToComplete.Trim('\'', '"');
+        return names.Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)
+            .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
+    }
+}

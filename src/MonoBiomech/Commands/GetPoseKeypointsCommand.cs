@@ -105,6 +105,13 @@ public sealed class GetPoseKeypointsCommand : PoseCmdletBase
             WriteVerbose(result.FromCache
                 ? $"Using the cached keypoints of '{videoPath}' (Clear-MonoBiomechCache or -Force to compute them again)."
                 : $"'{videoPath}': {result.Poses.PoseModelDescription}; subject track {(result.DetectionFromCache ? "given or cached" : "detected now")}.");
+            if (result.Poses.FramesWithKeypoints == 0)
+            {
+                WriteError(new ErrorRecord(new InvalidOperationException(
+                        $"No person was found in '{videoPath}' ({result.Poses.FrameCount} frames): no keypoints to write. Invoke-PersonDetection shows what the detector saw."),
+                    "NoPersonFound", ErrorCategory.ObjectNotFound, videoPath));
+                return;
+            }
             if (outputPath is not null && !TryWriteOutput(outputPath, path => KeypointsNpz.Write(path, result.Poses)))
                 return;
             WriteObject(result.Poses);

@@ -165,23 +165,6 @@ public abstract class ModuleCmdletBase : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>
-    /// Checks that the pose model the settings select is there and is the published file, before any video is read (a
-    /// missing model fails every video the same way): stops the command with PoseModelNotFound otherwise.
-    /// </summary>
-    protected void RequirePoseModel(PoseEstimationSettings settings)
-    {
-        try
-        {
-            string model = PoseEstimationPipeline.LocateModel(settings);
-            WriteVerbose($"Pose model: BlazePose GHUM 3D {settings.ModelComplexity} ('{model}').");
-        }
-        catch (PoseModelFileException e)
-        {
-            throw Terminate(new ErrorRecord(e, "PoseModelNotFound", ErrorCategory.ObjectNotFound, settings.ModelDirectory));
-        }
-    }
-
     /// <summary>Stops the command with <paramref name="error"/>; call it as <c>throw Terminate(error)</c> so the compiler sees the stop.</summary>
     protected Exception Terminate(ErrorRecord error)
     {

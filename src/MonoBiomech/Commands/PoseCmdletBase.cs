@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MonoBiomech.Detection;
 using MonoBiomech.Engine.Pose;
+using MonoBiomech.Engine.Pose.Metrabs;
 using MonoBiomech.Engine.Video;
 using MonoBiomech.Pose;
 
@@ -11,10 +12,29 @@ public abstract class PoseCmdletBase : FileInputCmdletBase
 {
     #region Parameters
 
-    /// <summary>The pose model. BlazePose (MediaPipe BlazePose GHUM 3D, Apache-2.0) is the one this version runs.</summary>
+    /// <summary>
+    /// The pose model: MeTRAbs (its files in the models folder or -ModelPath), BlazePose (MediaPipe BlazePose GHUM 3D), or
+    /// Auto (default): MeTRAbs when its files are found, else BlazePose.
+    /// </summary>
     [Parameter]
-    [ValidateSet(nameof(Pose.PoseModel.BlazePose))]
-    public string PoseModel { get; set; } = nameof(Pose.PoseModel.BlazePose);
+    [ValidateSet(nameof(Pose.PoseModel.Auto), nameof(Pose.PoseModel.MeTRAbs), nameof(Pose.PoseModel.BlazePose))]
+    public string PoseModel { get; set; } = nameof(Pose.PoseModel.Auto);
+
+    /// <summary>MeTRAbs: augmented crops per frame (1-20, default 5), averaged; their spread gives the confidences.</summary>
+    [Parameter]
+    [ValidateRange(1, PoseEstimationSettings.MaxAugmentationCount)]
+    public int NumAugmentations { get; set; } = 5;
+
+    /// <summary>MeTRAbs: the skeleton of its metadata to report (default bml_movi_87, which the body models carry).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MetrabsSkeletonCompleter))]
+    public string Skeleton { get; set; } = PoseEstimationSettings.DefaultMetrabsSkeleton;
+
+    /// <summary>MeTRAbs: frames whose crops go through the network together (default 8); changes speed and memory, not results.</summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int BatchSize { get; set; } = 8;
 
     /// <summary>BlazePose's landmark network: Lite, Full (default) or Heavy.</summary>
     [Parameter]
@@ -67,6 +87,9 @@ public abstract class PoseCmdletBase : FileInputCmdletBase
         {
             Model = Enum.Parse<PoseModel>(PoseModel, ignoreCase: true),
             ModelComplexity = Enum.Parse<BlazePoseComplexity>(ModelComplexity, ignoreCase: true),
+            AugmentationCount = NumAugmentations,
+            Skeleton = Skeleton,
+            BatchSizeFrames = BatchSize,
             ModelDirectory = ModelPath is null ? null : ResolveParameterPath(ModelPath),
             FieldOfViewDegrees = fieldOfView,
             Camera = camera,
@@ -84,7 +107,37 @@ public abstract class PoseCmdletBase : FileInputCmdletBase
     {
         VideoReadException read => (VideoReadError(read, videoPath), false),
         CameraMismatchException camera => (new ErrorRecord(camera, "CameraDoesNotFitVideo", ErrorCategory.InvalidArgument, videoPath), false),
-        PoseModelFileException model => (new ErrorRecord(model, "PoseModelUnreadable", ErrorCategory.InvalidData, ModelPath), true),
+        _ when PoseModelError(e) is { } model => (model, true),
+        _ => null,
+    };
+
+    /// <summary>
+    /// Checks that the pose model the settings select is there, loads and fits (MeTRAbs: backbone, metadata, skeleton),
+    /// before any video is read: a bad model fails every video the same way, so it stops the command.
+    /// </summary>
+    protected void RequirePoseModel(PoseEstimationSettings settings)
+    {
+        try
+        {
+            PoseModelFiles files = PoseEstimationPipeline.PrepareModel(settings);
+            WriteVerbose(files.Model == Pose.PoseModel.MeTRAbs
+                ? $"Pose model: MeTRAbs ('{files.Paths[0]}', '{files.Paths[1]}'), {settings.AugmentationCount} augmentations, skeleton {settings.Skeleton}."
+                : $"Pose model: BlazePose GHUM 3D {settings.ModelComplexity} ('{files.Paths[0]}').");
+        }
+        catch (Exception e) when (PoseModelError(e) is { } error)
+        {
+            throw Terminate(error);
+        }
+    }
+
+    /// <summary>The error of an unusable pose model, each kind with its own ErrorId and the file it names; null for other exceptions.</summary>
+    private ErrorRecord? PoseModelError(Exception e) => e switch
+    {
+        PoseModelFileException missing => new ErrorRecord(missing, "PoseModelNotFound", ErrorCategory.ObjectNotFound, ModelPath),
+        PoseModelUnreadableException unreadable => new ErrorRecord(unreadable, "PoseModelUnreadable", ErrorCategory.InvalidData, unreadable.ModelPath),
+        PoseModelMismatchException mismatch => new ErrorRecord(mismatch, "PoseModelMismatch", ErrorCategory.InvalidData, mismatch.ModelPath),
+        MetrabsMetadataException metadata => new ErrorRecord(metadata, "PoseModelMetadataInvalid", ErrorCategory.InvalidData, metadata.MetadataPath),
+        MetrabsSkeletonException skeleton => new ErrorRecord(skeleton, "SkeletonNotFound", ErrorCategory.InvalidArgument, Skeleton),
         _ => null,
     };
 

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using MonoBiomech.Detection;
+using MonoBiomech.Engine.Pose;
+using MonoBiomech.Engine.Pose.Metrabs;
+using MonoBiomech.Engine.Tests.TestSupport;
+using MonoBiomech.Engine.Video;
+using MonoBiomech.Pose;
+using MonoBiomech.Tests;
+using MonoBiomech.Video;
+
+namespace MonoBiomech.Bench;
+
+/// <summary>
+/// `metrabs [frames] [long-seconds] [parts]`: the MeTRAbs stage on 1080p video with a synthetic backbone of the real one's cost
+/// (EfficientNetV2-S's layers at 256 px with random weights, <see cref="OnnxModelWriter.EfficientNetV2SBackbone"/>), against ONNX
+/// Runtime alone on the same number of crops in the same batches: crops per second for 1 and 5 augmentations and the
+/// stage's own share (decode, crop, reconstruction; target under 10% of inference). Then peak memory on a short and a
+/// long 1080p video with a cheap backbone: it must not grow with the length beyond the result arrays.
+/// `parts` prints only the stage's own work per frame, by part.
+/// </summary>
+internal static class MetrabsBenchmark
+{
+    private const int Width = 1920, Height = 1080, BatchFrames = 8;
+
+    public static void Run(string[] args)
+    {
+        int[] numbers = args.Select(a => int.TryParse(a, out int v) ? v : 0).ToArray();
+        int frames = numbers.Length > 0 && numbers[0] > 0 ? numbers[0] : 16;
+        int longSeconds = numbers.Length > 1 && numbers[1] > 0 ? numbers[1] : 120;
+        using var folder = new TempFolder();
+        string metadataPath = folder.File(MetrabsModelFiles.MetadataFileName);
+        File.Copy(SharedData.DataFile("metrabs_metadata.pkl"), metadataPath);
+        var metadata = MetrabsMetadata.Read(metadataPath);
+        int side = metadata.InputResolutionPixels, joints = metadata.JointNames.Count;
+        Console.WriteLine($"metrabs benchmark: {Environment.ProcessorCount} processors, {Width}x{Height} video, crops {side} px, {joints} joints, " +
+            "synthetic EfficientNetV2-S backbone (random weights)");
+
+        string costFolder = Directory.CreateDirectory(folder.File("cost")).FullName;
+        File.Copy(metadataPath, Path.Combine(costFolder, MetrabsModelFiles.MetadataFileName));
+        File.WriteAllBytes(Path.Combine(costFolder, MetrabsModelFiles.BackboneFileName), OnnxModelWriter.EfficientNetV2SBackbone(side, joints));
+        string clip = folder.File("clip.mp4");
+        Ffmpeg.Run("-f", "lavfi", "-i", $"testsrc2=size={Width}x{Height}:rate=30:duration={frames / 30.0:F3}", "-c:v", "libx264", "-pix_fmt", "yuv420p", clip);
+        PersonDetectionResult detection = FixedSubject(clip);
+        if (args.Contains("parts"))
+        {
+            StageParts(clip, detection, metadata);
+            return;
+        }
+
+        foreach (int augmentations in new[] { 1, 5 })
+        {
+            var settings = new PoseEstimationSettings { Model = PoseModel.MeTRAbs, ModelDirectory = costFolder, AugmentationCount = augmentations, BatchSizeFrames = BatchFrames };
+            PoseEstimationPipeline.Run(detection, settings, null, CancellationToken.None); // warm: load, JIT, page cache
+            var clock = Stopwatch.StartNew();
+            PoseSequence poses = PoseEstimationPipeline.Run(detection, settings, null, CancellationToken.None);
+            double stageSeconds = clock.Elapsed.TotalSeconds;
+            int crops = poses.FramesWithKeypoints * augmentations;
+            double inferenceSeconds = InferenceAlone(Path.Combine(costFolder, MetrabsModelFiles.BackboneFileName), joints, side, crops, BatchFrames * augmentations);
+            Console.WriteLine($"  {augmentations} augmentation{(augmentations == 1 ? " " : "s")}: stage {crops / stageSeconds,6:F1} crops/s ({poses.FrameCount / stageSeconds:F2} frames/s), " +
+                $"ONNX Runtime alone {crops / inferenceSeconds,6:F1} crops/s; the stage's own work {100 * (stageSeconds - inferenceSeconds) / inferenceSeconds:F1}% of inference time");
+        }
+
+        StageParts(clip, detection, metadata);
+
+        // Memory: the same stage with a cheap backbone over a short and a long video.
+        string cheapFolder = Directory.CreateDirectory(folder.File("cheap")).FullName;
+        File.Copy(metadataPath, Path.Combine(cheapFolder, MetrabsModelFiles.MetadataFileName));
+        // costs next to nothing: one table row for every crop
+        File.WriteAllBytes(Path.Combine(cheapFolder, MetrabsModelFiles.BackboneFileName), OnnxModelWriter.MetrabsLookupOracle(side, joints, new[] { 0.5f, 0.5f },
+            Enumerable.Range(0, joints * 2).Select(i => 100f + i % 50).ToArray(), Enumerable.Range(0, joints * 3).Select(i => 1000f + i % 300).ToArray(), halfPrecisionInput: true));
+        long? previousPeak = null;
+        int previousFrames = 0;
+        foreach (int seconds in new[] { Math.Max(2, longSeconds / 8), longSeconds })
+        {
+            string video = folder.File($"long{seconds}.mp4");
+            Ffmpeg.Run("-f", "lavfi", "-i", $"testsrc2=size={Width}x{Height}:rate=30:duration={seconds}", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", video);
+            var settings = new PoseEstimationSettings { Model = PoseModel.MeTRAbs, ModelDirectory = cheapFolder, BatchSizeFrames = BatchFrames };
+            GC.Collect();
+            var clock = Stopwatch.StartNew();
+            PoseSequence poses = PoseEstimationPipeline.Run(FixedSubject(video), settings, null, CancellationToken.None);
+            long peak = Process.GetCurrentProcess().PeakWorkingSet64;
+            long resultBytes = (long)poses.FrameCount * poses.JointCount * 6 * sizeof(double);
+            Console.WriteLine($"  {seconds,4} s of 1080p ({poses.FrameCount} frames, 5 augmentations, cheap backbone): {clock.Elapsed.TotalSeconds:F1} s, " +
+                $"peak working set {peak / 1048576.0:F0} MB, result arrays {resultBytes / 1048576.0:F1} MB" +
+                (previousPeak is { } before ? $"; growth over the shorter video {(peak - before) / 1048576.0:F1} MB for {(poses.FrameCount - previousFrames) * (double)poses.JointCount * 6 * sizeof(double) / 1048576.0:F1} MB more results" : ""));
+            previousPeak = peak;
+            previousFrames = poses.FrameCount;
+        }
+    }
+
+    // The stage's own work per frame on one thread: decoding, cutting the 5 crops, and reconstructing them.
+    private static void StageParts(string clip, PersonDetectionResult detection, MetrabsMetadata metadata)
+    {
+        int side = metadata.InputResolutionPixels, joints = metadata.JointNames.Count;
+        var camera = CameraIntrinsics.FromFieldOfView(Width, Height, PoseEstimationSettings.PhoneFieldOfViewDegrees);
+        var augmentations = MetrabsAugmentation.Table(5);
+        using var cropper = new MetrabsCropper(side);
+        var crops = new Half[augmentations.Count * cropper.CropValueCount]; // float16, as the published backbone takes them
+        var decode = new Stopwatch();
+        var frameSetup = new Stopwatch();
+        var cutting = new Stopwatch();
+        int frames = 0;
+        using (var reader = VideoReader.Open(clip))
+        using (var frame = new OpenCvSharp.Mat())
+            while (true)
+            {
+                decode.Start();
+                bool more = reader.TryReadFrame(frame, out _);
+                decode.Stop();
+                if (!more) break;
+                frameSetup.Start();
+                cropper.SetFrame(frame);
+                frameSetup.Stop();
+                cutting.Start();
+                for (int a = 0; a < augmentations.Count; a++)
+                    cropper.Crop(MetrabsCropGeometry.For(camera, detection.SubjectBoxes[frames]!, augmentations[a], side), crops.AsSpan(a * cropper.CropValueCount, cropper.CropValueCount), true);
+                cutting.Stop();
+                frames++;
+            }
+        var geometries = augmentations.Select(a => MetrabsCropGeometry.For(camera, detection.SubjectBoxes[0]!, a, side)).ToArray();
+        var random = new Random(2);
+        float[] out2d = Enumerable.Range(0, joints * 2).Select(_ => (float)(16 + 224 * random.NextDouble())).ToArray();
+        float[] out3d = Enumerable.Range(0, joints * 3).Select(_ => (float)(2200 * random.NextDouble())).ToArray();
+        var pose = new double[joints * 3];
+        var poses = new double[augmentations.Count * joints * 3];
+        var k3 = new double[87 * 3];
+        var k2 = new double[87 * 2];
+        var confidences = new double[87];
+        int[] indices = Enumerable.Range(264, 87).ToArray();
+        var reconstruction = Stopwatch.StartNew();
+        for (int f = 0; f < frames; f++)
+        {
+            for (int a = 0; a < augmentations.Count; a++)
+            {
+                MetrabsReconstruction.ReconstructAbsolute(out2d, out3d, geometries[a].CropIntrinsics, side, pose);
+                if (augmentations[a].Flipped) MetrabsReconstruction.Unmirror(pose, metadata.MirrorIndices);
+                pose.CopyTo(poses, a * joints * 3);
+            }
+            MetrabsReconstruction.CombineAugmentations(poses, geometries, indices, camera, k3, k2, confidences);
+        }
+        reconstruction.Stop();
+        Console.WriteLine($"  the stage's own work per frame, one thread, 5 augmentations: decode {decode.Elapsed.TotalMilliseconds / frames:F1} ms, " +
+            $"linear light {frameSetup.Elapsed.TotalMilliseconds / frames:F1} ms, 5 crops {cutting.Elapsed.TotalMilliseconds / frames:F1} ms, " +
+            $"reconstruction {reconstruction.Elapsed.TotalMilliseconds / frames:F2} ms");
+    }
+
+    // ONNX Runtime on its own: the same count of crops in batches of the same size, from buffers made beforehand.
+    private static double InferenceAlone(string backbonePath, int joints, int side, int crops, int cropsPerBatch)
+    {
+        using var backbone = MetrabsBackbone.Load(backbonePath, joints, side, 0);
+        var input = new Microsoft.ML.OnnxRuntime.Float16[cropsPerBatch * side * side * 3];
+        Span<Half> values = System.Runtime.InteropServices.MemoryMarshal.Cast<Microsoft.ML.OnnxRuntime.Float16, Half>(input.AsSpan());
+        for (int i = 0; i < values.Length; i++) values[i] = (Half)((i % 251) / 251f);
+        var out2d = new float[cropsPerBatch * joints * 2];
+        var out3d = new float[cropsPerBatch * joints * 3];
+        backbone.Run(input, cropsPerBatch, out2d, out3d, CancellationToken.None); // warm
+        var clock = Stopwatch.StartNew();
+        for (int done = 0; done < crops; done += cropsPerBatch)
+            backbone.Run(input, Math.Min(cropsPerBatch, crops - done), out2d, out3d, CancellationToken.None);
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    // A subject 900 px tall in the middle of every frame.
+    private static PersonDetectionResult FixedSubject(string video)
+    {
+        VideoInfo info;
+        using (var reader = VideoReader.Open(video)) info = reader.Info;
+        int count = info.FrameCount;
+        var box = new PersonBox(Width / 2f - 250, Height / 2f - 450, 500, 900, 0.9f);
+        var boxes = Enumerable.Repeat<PersonBox?>(box, count).ToArray();
+        var frames = Enumerable.Range(0, count).Select(i => new FramePersons(i, i / info.FramesPerSecond, new[] { box })).ToArray();
+        return new PersonDetectionResult(info, frames, Array.Empty<PersonTrack>(), null, boxes, false, "fixed box", TimeSpan.Zero, new PersonDetectionSettings());
+    }
+}
