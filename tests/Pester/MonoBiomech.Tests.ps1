@@ -347,7 +347,7 @@ Describe 'Invoke-BiomechFit and Import-BiomechFit' {
         }
         $video = $generate.Invoke($null, $arguments)
         $keypointsFile = [IO.Path]::Combine($work, 'walk_keypoints.npz')
-        $engine.GetType('MonoBiomech.Engine.Formats.KeypointsNpz', $true)::Write($keypointsFile, $video.Keypoints, $null)
+        $engine.GetType('MonoBiomech.Engine.Formats.KeypointsNpz', $true)::Write($keypointsFile, $video.Keypoints)
     }
 
     It 'fits a keypoint file, writes the fitted model and reads it back' {
