@@ -58,13 +58,14 @@ internal sealed class FrameEvaluation
     public int Frame { get; private set; }
     public FitUnknowns Unknowns { get; private set; }
 
-    /// <summary>The video's normal equations (this frame's blocks are cleared), or null when only the cost is wanted.</summary>
+    /// <summary>The video's normal equations (this frame's blocks are cleared), or null when only the cost (and perhaps Δ's blocks) is wanted.</summary>
     public VideoNormalEquations? Equations { get; private set; }
 
-    /// <summary>Where subject-level blocks (β, Δ) of this frame go: the partial sums of the frame's chunk.</summary>
+    /// <summary>Where subject-level blocks (β, Δ) of this frame go: the partial sums of the frame's chunk; null when only the cost is wanted.</summary>
     public SubjectNormalEquations? SubjectPartial { get; private set; }
 
-    public bool Build => Equations is not null;
+    /// <summary>Goals add residual blocks: for every unknown (with <see cref="Equations"/>), or only for the site offsets Δ.</summary>
+    public bool Build => SubjectPartial is not null;
 
     /// <summary>Runs the kinematics of frame <paramref name="frame"/> and clears its blocks.</summary>
     public void Begin(VideoFitProblem problem, VideoFitState state, SubjectFitState subject, int frame, FitUnknowns unknowns,
@@ -108,12 +109,23 @@ internal sealed class FrameEvaluation
     {
         bool identity = pointJacobian.IsEmpty;
         if (identity && rows != 3) throw new ArgumentException("An identity point Jacobian needs a 3-row residual.", nameof(pointJacobian));
-        VideoNormalEquations eq = Equations ?? throw new InvalidOperationException("Residual blocks are only added when building the normal equations.");
+        SubjectNormalEquations subject = SubjectPartial ?? throw new InvalidOperationException("Residual blocks are only added when building the normal equations.");
+        VideoNormalEquations? eq = Equations;
         Prepare(site, withJacobians: true);
         int n = coordinates, g = scaleGroups, t = Frame;
         ReadOnlySpan<int> moving = model.CoordinatesMovingSite(site);
         int k = moving.Length;
-        bool scales = (Unknowns & FitUnknowns.ScaleIncrements) != 0, offsets = (Unknowns & FitUnknowns.SiteOffsets) != 0;
+        bool offsets = (Unknowns & FitUnknowns.SiteOffsets) != 0;
+        if (eq is null)
+        {
+            if (!offsets) return;
+            Span<double> jdOnly = residualOffsetJacobian.AsSpan(0, rows * 3);
+            if (identity) siteOffsetJacobians.AsSpan(site * 9, 9).CopyTo(jdOnly);
+            else MultiplyRows(pointJacobian, rows, siteOffsetJacobians.AsSpan(site * 9, 9), 3, jdOnly);
+            AddSiteOffsetBlocks(site, residual, rows, jdOnly, weight, subject);
+            return;
+        }
+        bool scales = (Unknowns & FitUnknowns.ScaleIncrements) != 0;
         // The residual's Jacobians: ∂e/∂p times the site's camera-frame Jacobians (the site's own ones for the identity).
         ReadOnlySpan<double> jq, jb, jd;
         if (identity)
@@ -188,8 +200,6 @@ internal sealed class FrameEvaluation
                     }
             }
         }
-        SubjectNormalEquations? subject = SubjectPartial;
-        if (subject is null) return;
         if (scales)
             for (int s = 0; s < g; s++)
             {
@@ -205,19 +215,24 @@ internal sealed class FrameEvaluation
                     if (u != s) subject.ScaleScale[u * g + s] += h;
                 }
             }
-        if (offsets)
-            for (int a = 0; a < 3; a++)
+        if (offsets) AddSiteOffsetBlocks(site, residual, rows, jd, weight, subject);
+    }
+
+    /// <summary>The residual block's part of Δ's 3x3 diagonal block and gradient (<paramref name="jd"/>: rows x 3, ∂e/∂Δ).</summary>
+    private static void AddSiteOffsetBlocks(int site, ReadOnlySpan<double> residual, int rows, ReadOnlySpan<double> jd, double weight, SubjectNormalEquations subject)
+    {
+        for (int a = 0; a < 3; a++)
+        {
+            double gradient = 0;
+            for (int row = 0; row < rows; row++) gradient += jd[row * 3 + a] * residual[row];
+            subject.SiteOffsetGradient[site * 3 + a] += weight * gradient;
+            for (int b = 0; b < 3; b++)
             {
-                double gradient = 0;
-                for (int row = 0; row < rows; row++) gradient += jd[row * 3 + a] * residual[row];
-                subject.SiteOffsetGradient[site * 3 + a] += weight * gradient;
-                for (int b = 0; b < 3; b++)
-                {
-                    double h = 0;
-                    for (int row = 0; row < rows; row++) h += jd[row * 3 + a] * jd[row * 3 + b];
-                    subject.SiteOffsetSiteOffset[site * 9 + a * 3 + b] += weight * h;
-                }
+                double h = 0;
+                for (int row = 0; row < rows; row++) h += jd[row * 3 + a] * jd[row * 3 + b];
+                subject.SiteOffsetSiteOffset[site * 9 + a * 3 + b] += weight * h;
             }
+        }
     }
 
     /// <summary>Camera-frame position of a site and, on request, its camera-frame Jacobians; once per site and frame.</summary>
@@ -234,9 +249,13 @@ internal sealed class FrameEvaluation
         if (!withJacobians || siteStamp[site] == stamp) return;
         ReadOnlySpan<double> r = Problem.WorldToCamera;
         int n = coordinates, g = scaleGroups, k = model.CoordinatesMovingSite(site).Length;
-        Kinematics.SiteJacobianCoordinatesCompact(model, Workspace, site, worldJacobian);
-        RotateRows(r, worldJacobian, k, siteCoordinateJacobians.AsSpan(site * 3 * n, 3 * k));
-        if ((Unknowns & FitUnknowns.ScaleIncrements) != 0)
+        bool allUnknowns = Equations is not null;
+        if (allUnknowns)
+        {
+            Kinematics.SiteJacobianCoordinatesCompact(model, Workspace, site, worldJacobian);
+            RotateRows(r, worldJacobian, k, siteCoordinateJacobians.AsSpan(site * 3 * n, 3 * k));
+        }
+        if (allUnknowns && (Unknowns & FitUnknowns.ScaleIncrements) != 0)
         {
             Kinematics.SiteJacobianScales(model, Workspace, site, worldJacobian);
             RotateRows(r, worldJacobian, g, siteScaleJacobians.AsSpan(site * 3 * g, 3 * g));
