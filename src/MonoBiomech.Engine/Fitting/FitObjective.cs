@@ -99,6 +99,7 @@ internal sealed class FitObjective : IDisposable
                 {
                     frame.Begin(problem, video, state, t, stage.Unknowns, equations, partial);
                     foreach (FitGoal goal in stage.Goals) cost += goal.AddFrameTerms(frame);
+                    frame.End();
                 }
                 costs[chunk] = cost;
             });
