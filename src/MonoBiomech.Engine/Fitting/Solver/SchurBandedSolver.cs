@@ -78,7 +78,7 @@ internal sealed class SchurBandedSolver
             double[][] columns = solveScales ? s.ScaleColumns : Array.Empty<double[]>();
             for (int g = 0; g < columns.Length; g++)
                 for (int i = 0; i < dimension; i++) columns[g][i] = s.ReducedCoordinateScale[i * groups + g];
-            s.Factor.Solve(s.RightHandSides(solveScales));
+            s.Factor.Solve(s.RightHandSides(solveScales), parallel);
             if (!solveScales) continue;
             // S −= H_βqᵀ·X,  rhs += H_βqᵀ·y  (rhs = −g_β + H_βq·A⁻¹·g_q)
             for (int g = 0; g < groups; g++)
@@ -245,7 +245,7 @@ internal sealed class SchurBandedSolver
                 s.ReducedCoordinateGradient[t * n + d] = 0;
                 for (int g = 0; g < groups; g++) s.ReducedCoordinateScale[(t * n + d) * groups + g] = 0;
             }
-        return factor.Factorize();
+        return factor.Factorize(parallel);
     }
 
     /// <summary>δq = −(y + X·δβ) on the free coordinates; δτ_t = −T⁻¹·(g_τ + H_τq·δq_t + H_τβ·δβ).</summary>
