@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -18,13 +19,7 @@ namespace MonoBiomech.Engine.Fitting;
 /// </remarks>
 internal sealed class BlockBandedCholesky
 {
-    /// <summary>Share of a block row's rows the first thread factors in the off-diagonal blocks (their rows cost about alike).</summary>
-    private const double OffDiagonalSplitFraction = 0.5;
-
-    /// <summary>Share of the diagonal block's rows for the first thread: lower-triangle row r costs ∝ r, so √½ halves the work.</summary>
-    private const double DiagonalSplitFraction = 0.7;
-
-    /// <summary>Blocks smaller than this are not worth a second thread per block row.</summary>
+    /// <summary>Blocks smaller than this are not worth a second thread for the right-hand sides.</summary>
     private const int MinimumBlockSizeToSplit = 16;
 
     private readonly double[] data;
@@ -60,9 +55,6 @@ internal sealed class BlockBandedCholesky
     private bool SplitsWork(ParallelOptions? parallel) =>
         parallel is not null && parallel.MaxDegreeOfParallelism != 1 && Environment.ProcessorCount > 1 && BlockSize >= MinimumBlockSizeToSplit;
 
-    /// <summary>The split row, rounded down to even: rows are taken in pairs.</summary>
-    private int EvenRow(double row) => Math.Min(BlockSize, (int)row & ~1);
-
     /// <summary>Element (i, j) of the full symmetric matrix (zero outside the band); for tests and diagnostics.</summary>
     public double this[int i, int j]
     {
@@ -77,37 +69,24 @@ internal sealed class BlockBandedCholesky
 
     /// <summary>
     /// Replaces the matrix by its Cholesky factor. Returns false (matrix left partly overwritten) if it is not positive
-    /// definite. With <paramref name="parallel"/>, each block row's rows are shared between two threads; every element
-    /// is computed by the same operations either way, so the factor is the same to the bit.
+    /// definite. Sequential: sharing each block row between two threads was measured slower (waking a second thread per
+    /// block row costs more than half a row's work).
     /// </summary>
-    public bool Factorize(ParallelOptions? parallel = null)
+    public bool Factorize()
     {
         int n = BlockSize;
-        bool split = SplitsWork(parallel);
-        int offDiagonalSplit = EvenRow(OffDiagonalSplitFraction * n), diagonalSplit = EvenRow(DiagonalSplitFraction * n);
         for (int i = 0; i < BlockCount; i++)
         {
-            if (split)
-            {
-                int row = i;
-                Parallel.For(0, 2, parallel!, half => FactorOffDiagonalRows(row, half == 0 ? 0 : offDiagonalSplit, half == 0 ? offDiagonalSplit : n));
-                Parallel.For(0, 2, parallel!, half => UpdateDiagonalRows(row, half == 0 ? 0 : diagonalSplit, half == 0 ? diagonalSplit : n));
-            }
-            else
-            {
-                FactorOffDiagonalRows(i, 0, n);
-                UpdateDiagonalRows(i, 0, n);
-            }
+            FactorOffDiagonalBlocks(i);
+            UpdateDiagonalBlock(i);
             if (!DenseCholesky(Block(i, 0), n)) return false;
         }
         return true;
     }
 
-    /// <summary>
-    /// Rows [<paramref name="start"/>, <paramref name="end"/>) of the off-diagonal blocks L(i, j), j from the farthest to
-    /// the nearest: row r of L(i, j) needs only row r of the blocks left of it and the rows above i.
-    /// </summary>
-    private void FactorOffDiagonalRows(int i, int start, int end)
+    /// <summary>The off-diagonal blocks L(i, j) of block row i, j from the farthest to the nearest.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FactorOffDiagonalBlocks(int i)
     {
         int n = BlockSize, firstShared = Math.Max(0, i - Bandwidth);
         for (int offset = Math.Min(Bandwidth, i); offset >= 1; offset--)
@@ -117,26 +96,27 @@ internal sealed class BlockBandedCholesky
             Span<int> starts = RowStarts(i, offset);
             // A block no update reaches keeps A's leading zeros in L; one that is updated is taken as dense.
             bool updated = firstShared < j;
-            for (int r = start; r < end; r++) starts[r] = updated ? 0 : LeadingZeros(lij.Slice(r * n, n));
+            for (int r = 0; r < n; r++) starts[r] = updated ? 0 : LeadingZeros(lij.Slice(r * n, n));
             // A(i,j) − Σ_m L(i,m)·L(j,m)ᵀ over the blocks m both rows share.
             for (int m = firstShared; m < j; m++)
-                SubtractProductTransposed(lij, Block(i, i - m), RowStarts(i, i - m), Block(j, j - m), RowStarts(j, j - m), n, start, end, lowerOnly: false);
+                SubtractProductTransposed(lij, Block(i, i - m), RowStarts(i, i - m), Block(j, j - m), RowStarts(j, j - m), n, lowerOnly: false);
             // L(i,j) = that · L(j,j)⁻ᵀ: each row x solves L(j,j)·xᵀ = rowᵀ.
             ReadOnlySpan<double> ljj = Block(j, 0);
-            for (int r = start; r < end; r++)
+            for (int r = 0; r < n; r++)
                 ForwardSubstitute(ljj, lij.Slice(r * n, n), n, starts[r]);
         }
     }
 
-    /// <summary>Rows [<paramref name="start"/>, <paramref name="end"/>) of A(i,i) − Σ_m L(i,m)·L(i,m)ᵀ (lower triangle).</summary>
-    private void UpdateDiagonalRows(int i, int start, int end)
+    /// <summary>A(i,i) − Σ_m L(i,m)·L(i,m)ᵀ (lower triangle), before the diagonal block's own factorisation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void UpdateDiagonalBlock(int i)
     {
         Span<double> lii = Block(i, 0);
         for (int m = Math.Max(0, i - Bandwidth); m < i; m++)
         {
             ReadOnlySpan<double> lim = Block(i, i - m);
             ReadOnlySpan<int> starts = RowStarts(i, i - m);
-            SubtractProductTransposed(lii, lim, starts, lim, starts, BlockSize, start, end, lowerOnly: true);
+            SubtractProductTransposed(lii, lim, starts, lim, starts, BlockSize, lowerOnly: true);
         }
     }
 
@@ -168,6 +148,7 @@ internal sealed class BlockBandedCholesky
         Parallel.For(0, 2, parallel!, half => SolveBlocks(halves[half]));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SolveBlocks(IReadOnlyList<double[]> rightHandSides)
     {
         int n = BlockSize, count = rightHandSides.Count;
@@ -218,15 +199,15 @@ internal sealed class BlockBandedCholesky
     }
 
     /// <summary>
-    /// Rows [<paramref name="start"/>, <paramref name="end"/>) of C −= A·Bᵀ for row-major n x n blocks (only the lower
-    /// triangle when <paramref name="lowerOnly"/>: the factorisation never reads the upper one), the dot products starting
+    /// C −= A·Bᵀ for row-major n x n blocks (only the lower triangle when <paramref name="lowerOnly"/>: the factorisation never reads the upper one), the dot products starting
     /// where the rows' leading zeros end. Two rows of A against two rows of B at a time: four dot products share each load.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SubtractProductTransposed(Span<double> c, ReadOnlySpan<double> a, ReadOnlySpan<int> aStarts, ReadOnlySpan<double> b,
-        ReadOnlySpan<int> bStarts, int n, int start, int end, bool lowerOnly)
+        ReadOnlySpan<int> bStarts, int n, bool lowerOnly)
     {
-        int r = start;
-        for (; r + 1 < end; r += 2)
+        int r = 0;
+        for (; r + 1 < n; r += 2)
         {
             ReadOnlySpan<double> a0 = a.Slice(r * n, n), a1 = a.Slice((r + 1) * n, n);
             int aStart = Math.Min(aStarts[r], aStarts[r + 1]);
@@ -247,7 +228,7 @@ internal sealed class BlockBandedCholesky
                 c[(r + 1) * n + s] -= Dot(a1[k..], bs);
             }
         }
-        for (; r < end; r++)
+        for (; r < n; r++)
         {
             ReadOnlySpan<double> ar = a.Slice(r * n, n);
             int sEnd = lowerOnly ? r + 1 : n;
@@ -259,6 +240,7 @@ internal sealed class BlockBandedCholesky
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot2x2(ReadOnlySpan<double> a0, ReadOnlySpan<double> a1, ReadOnlySpan<double> b0, ReadOnlySpan<double> b1,
         out double d00, out double d01, out double d10, out double d11)
     {
@@ -284,6 +266,7 @@ internal sealed class BlockBandedCholesky
     }
 
     /// <summary>In-place lower Cholesky of a dense row-major block; zeroes the strict upper triangle.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool DenseCholesky(Span<double> a, int n)
     {
         for (int j = 0; j < n; j++)
@@ -301,6 +284,7 @@ internal sealed class BlockBandedCholesky
     }
 
     /// <summary>Solves L·x = b in place for a lower-triangular row-major block L; b (and so x) is zero before <paramref name="start"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardSubstitute(ReadOnlySpan<double> l, Span<double> x, int n, int start = 0)
     {
         for (int r = start; r < n; r++)
@@ -315,6 +299,7 @@ internal sealed class BlockBandedCholesky
         return i;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
         int length = a.Length, i = 0;

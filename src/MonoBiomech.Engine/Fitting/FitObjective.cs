@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MonoBiomech.Engine.Fitting.Goals;
 
 namespace MonoBiomech.Engine.Fitting;
@@ -28,6 +29,12 @@ internal enum FitEquations
 /// Frames are evaluated in parallel in chunks of a fixed size, and partial sums are added in chunk order, so the result
 /// is the same to the bit at any thread count.
 /// </summary>
+/// <remarks>
+/// The fit's hot loops (here, in the goals, the frame evaluation, the kinematics, the solver and the input cleaning) are
+/// marked <see cref="MethodImplOptions.AggressiveOptimization"/>: compiled optimised at their first call. The host (pwsh)
+/// decides the JIT's settings, and through the tiered JIT's unoptimised and instrumented tiers a first 300-frame fit took
+/// 0.94-1.19 s instead of 0.79-0.86 s (measured, 2 cores).
+/// </remarks>
 internal sealed class FitObjective : IDisposable
 {
     /// <summary>Frames per chunk of parallel work: fixed, so the summation order does not depend on the thread count.</summary>
@@ -71,6 +78,7 @@ internal sealed class FitObjective : IDisposable
     public void Dispose() => evaluations.Dispose();
 
     /// <summary>The stage's total cost at <paramref name="state"/>, and the normal equations <paramref name="build"/> asks for.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Evaluate(FitStage stage, SubjectFitState state, FitEquations build)
     {
         SubjectNormalEquations? subjectEquations = build switch
@@ -88,7 +96,7 @@ internal sealed class FitObjective : IDisposable
             VideoNormalEquations? equations = build == FitEquations.All ? VideoEquations[v] : null;
             double[] costs = chunkCosts[v];
             SubjectNormalEquations[] partials = chunkPartials[v];
-            Parallel.For(0, costs.Length, parallel, chunk =>
+            Parallel.For(0, costs.Length, parallel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
             {
                 FrameEvaluation frame = evaluations.Value!;
                 SubjectNormalEquations? partial = subjectEquations is null ? null : partials[chunk];

@@ -78,7 +78,7 @@ public sealed class BlockBandedCholeskyTests
                     for (int r = 0; r < size; r++)
                         for (int c = 0; c < size; c++) block[r * size + c] = dense[bi * size + r, (bi - offset) * size + c];
                 }
-            Assert.True(banded.Factorize(parallel));
+            Assert.True(banded.Factorize());
             double[][] solutions = rightHandSides.Select(b => (double[])b.Clone()).ToArray();
             banded.Solve(solutions, parallel);
             return solutions;

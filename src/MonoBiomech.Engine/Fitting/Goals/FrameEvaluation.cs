@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MonoBiomech.Engine.Fitting.Goals;
 
 using MonoBiomech.Engine.BodyModels;
@@ -77,6 +78,7 @@ internal sealed class FrameEvaluation
     public bool Build => SubjectPartial is not null;
 
     /// <summary>Runs the kinematics of frame <paramref name="frame"/> and clears its blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Begin(VideoFitProblem problem, VideoFitState state, SubjectFitState subject, int frame, FitUnknowns unknowns,
         VideoNormalEquations? equations, SubjectNormalEquations? subjectPartial)
     {
@@ -116,6 +118,7 @@ internal sealed class FrameEvaluation
     /// The block is summed per site in point space (3x3 and 3); <see cref="End"/> takes each site's sum through its
     /// Jacobians once, however many goals observe it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddResidual(int site, ReadOnlySpan<double> residual, int rows, ReadOnlySpan<double> pointJacobian, double weight,
         bool includesKeypointOffset)
     {
@@ -160,6 +163,7 @@ internal sealed class FrameEvaluation
     /// Ends the frame: the point-space blocks of every observed site, through its camera-frame Jacobians, into the
     /// frame's blocks (H_qq, g_q, H_qτ, H_qβ, H_τβ) and the chunk's β and Δ blocks; then H_qq's upper triangle from its lower.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void End()
     {
         if (!Build) return;
@@ -173,6 +177,7 @@ internal sealed class FrameEvaluation
     }
 
     /// <summary>J_qᵀ·M·J_q and the like for one site, M its summed point-space Hessian (lower triangle of H_qq only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ProjectSite(int site)
     {
         Prepare(site, withJacobians: true);
@@ -235,6 +240,7 @@ internal sealed class FrameEvaluation
     }
 
     /// <summary>Camera-frame position of a site and, on request, its camera-frame Jacobians; once per site and frame.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Prepare(int site, bool withJacobians)
     {
         int state = siteStamp[site];
@@ -265,6 +271,7 @@ internal sealed class FrameEvaluation
     }
 
     /// <summary>result (3 x columns) = R (3x3) · m (3 x columns), all row-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RotateRows(ReadOnlySpan<double> r, ReadOnlySpan<double> m, int columns, Span<double> result)
     {
         for (int row = 0; row < 3; row++)
@@ -273,6 +280,7 @@ internal sealed class FrameEvaluation
     }
 
     /// <summary>result (rows x columns) = a (rows x 3) · m (3 x columns), all row-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyRows(ReadOnlySpan<double> a, int rows, ReadOnlySpan<double> m, int columns, Span<double> result)
     {
         for (int row = 0; row < rows; row++)

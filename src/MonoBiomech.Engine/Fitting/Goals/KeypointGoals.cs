@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MonoBiomech.Engine.Fitting.Goals;
 
 /// <summary>
@@ -14,6 +15,7 @@ internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres) : FitGoal
 
     public override string Name => "3D keypoint shape";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double AddFrameTerms(FrameEvaluation frame)
     {
         VideoFitProblem problem = frame.Problem;
@@ -60,6 +62,7 @@ internal sealed class ReprojectionGoal(double? fixedRelativeWeight, double huber
         ?? problem.NoiseVarianceSquareMetres / (Keypoint3dShapeGoal.ReferenceErrorMetres * Keypoint3dShapeGoal.ReferenceErrorMetres)
            / problem.ReprojectionNoiseVarianceSquarePixels;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double AddFrameTerms(FrameEvaluation frame)
     {
         VideoFitProblem problem = frame.Problem;
@@ -98,6 +101,7 @@ internal sealed class KeypointOffsetPriorGoal : FitGoal
 
     public override string Name => "keypoint offset prior";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double AddFrameTerms(FrameEvaluation frame)
     {
         int t = frame.Frame;
