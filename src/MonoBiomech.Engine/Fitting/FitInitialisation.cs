@@ -411,7 +411,8 @@ internal static class FitInitialisation
         }
     }
 
-    private static double Median(List<double> values)
+    /// <summary>The median (sorts the list).</summary>
+    internal static double Median(List<double> values)
     {
         values.Sort();
         int m = values.Count / 2;
