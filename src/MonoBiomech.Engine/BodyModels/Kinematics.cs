@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MonoBiomech.Engine.BodyModels;
 
 /// <summary>
@@ -16,6 +17,7 @@ public static class Kinematics
     /// <param name="coordinates">qpos, <see cref="BodyModel.CoordinateCount"/> values (radians, metres).</param>
     /// <param name="scaleIncrements">β, <see cref="BodyModel.ScaleGroupCount"/> values; empty = all zero.</param>
     /// <param name="siteOffsetsMetres">Δ, SiteCount*3 values in each site's body frame, added after scaling; empty = all zero.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(BodyModel model, ReadOnlySpan<double> coordinates, ReadOnlySpan<double> scaleIncrements,
         ReadOnlySpan<double> siteOffsetsMetres, KinematicsWorkspace workspace)
     {
@@ -148,6 +150,7 @@ public static class Kinematics
         WriteCoordinateColumns(model, workspace, site, jacobian, m, compact: true);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteCoordinateColumns(BodyModel model, KinematicsWorkspace workspace, int site, Span<double> jacobian,
         int stride, bool compact)
     {
@@ -177,6 +180,7 @@ public static class Kinematics
     /// Each body b on the site's path contributes R_b·(unscaled lever: the next body's offset, or the site position).
     /// The derivative with respect to the site's own offset Δ is the body rotation (<see cref="KinematicsWorkspace.BodyRotations"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SiteJacobianScales(BodyModel model, KinematicsWorkspace workspace, int site, Span<double> jacobian)
     {
         CheckWorkspace(model, workspace);

@@ -10,7 +10,9 @@ namespace MonoBiomech.Engine.Fitting;
 /// <summary>
 /// Fits the body model to the keypoints of one subject's videos: clean the inputs, undo left/right label swaps, estimate
 /// a gravity-aligned world per video, place the root per frame, then minimise the sum of the goals in two stages (the pose
-/// from the 3D shape alone, then everything, robustly, with the 2D keypoints, the scales and the site offsets).
+/// from the 3D shape alone, then everything, robustly, with the 2D keypoints, the scales and the site offsets), and, with
+/// <see cref="BiomechFitSettings.AdaptMotionPrior"/>, once more with the motion prior adapted to the clip and the outliers
+/// the robust fit shows left out.
 /// </summary>
 /// <remarks>
 /// Cost (per video v, normalised by its summed observation weights C_v, upstream's normalisation):
@@ -94,8 +96,20 @@ public static class BiomechFitter
             var motion = (MotionPriorGoal)robust.Goals.Single(g => g is MotionPriorGoal);
             // (A second adaptation pass was measured too: within ±0.2°, not worth its cost.)
             var adapted = new MotionPriorGoal(MotionPriorGoal.AdaptedSigmas(model, problems, state, motion.Sigmas, AdaptedSigmaPerRmsAcceleration));
+            // The outliers the robust fit shows are left out of the last stage (see OutlierRejection).
+            var outliers = problems.Select((p, v) => OutlierRejection.Find(model, p, state.Videos[v], state,
+                settings.Huber3dCentimetres / CentimetresPerMetre, settings.Huber2dPixels)).ToArray();
+            var shapeFactors = problems.Select((p, v) => (p, outliers[v].Shape)).ToDictionary(e => e.p, e => e.Shape);
+            var reprojectionFactors = problems.Select((p, v) => (p, outliers[v].Reprojection)).ToDictionary(e => e.p, e => e.Reprojection);
+            FitGoal Adapt(FitGoal goal) => goal switch
+            {
+                MotionPriorGoal => adapted,
+                Keypoint3dShapeGoal shape => shape.WithObservationWeightFactors(shapeFactors),
+                ReprojectionGoal reprojection => reprojection.WithObservationWeightFactors(reprojectionFactors),
+                _ => goal,
+            };
             // β and Δ stay free: holding them cut a 300-frame fit from 1.75 s to 1.16 s but left running 0.2-0.5° worse.
-            FitStage stage = robust with { Name = "robust fit, adapted motion prior", Goals = robust.Goals.Select(g => g == motion ? adapted : g).ToArray() };
+            FitStage stage = robust with { Name = "robust fit, adapted motion prior, outliers left out", Goals = robust.Goals.Select(Adapt).ToArray() };
             FitStageOutcome outcome = lm.Run(stage, state, progress, cancellationToken);
             if (outcome.ExitReason == FitExitReason.Cancelled) throw new OperationCanceledException(cancellationToken);
             outcomes.Add(outcome);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -12,11 +13,17 @@ namespace MonoBiomech.Engine.Fitting;
 /// </summary>
 /// <remarks>
 /// Storage: the lower blocks (i, i−k), k = 0..w, each row-major, so every kernel is a dot product of contiguous rows
-/// (vectorised with <see cref="Vector{T}"/>).
+/// (vectorised with <see cref="Vector{T}"/>). The farthest blocks (i, i−w) are not updated by the factorisation, so a
+/// row's leading zeros in A stay zero in L: a difference prior's diagonal couplings give upper-triangular L blocks, and
+/// the products with them skip those zeros (a third less work for bandwidth 2).
 /// </remarks>
 internal sealed class BlockBandedCholesky
 {
+    /// <summary>Blocks smaller than this are not worth a second thread for the right-hand sides.</summary>
+    private const int MinimumBlockSizeToSplit = 16;
+
     private readonly double[] data;
+    private readonly int[] rowStarts; // [block row, offset, row] first column where L's row can be non-zero
 
     public BlockBandedCholesky(int blockCount, int blockSize, int bandwidth)
     {
@@ -25,6 +32,7 @@ internal sealed class BlockBandedCholesky
         BlockSize = blockSize;
         Bandwidth = bandwidth;
         data = new double[(long)blockCount * (bandwidth + 1) * blockSize * blockSize];
+        rowStarts = new int[blockCount * (bandwidth + 1) * blockSize];
     }
 
     public int BlockCount { get; }
@@ -42,6 +50,11 @@ internal sealed class BlockBandedCholesky
 
     public void Clear() => Array.Clear(data);
 
+    private Span<int> RowStarts(int row, int offset) => rowStarts.AsSpan(((row * (Bandwidth + 1)) + offset) * BlockSize, BlockSize);
+
+    private bool SplitsWork(ParallelOptions? parallel) =>
+        parallel is not null && parallel.MaxDegreeOfParallelism != 1 && Environment.ProcessorCount > 1 && BlockSize >= MinimumBlockSizeToSplit;
+
     /// <summary>Element (i, j) of the full symmetric matrix (zero outside the band); for tests and diagnostics.</summary>
     public double this[int i, int j]
     {
@@ -54,56 +67,89 @@ internal sealed class BlockBandedCholesky
         }
     }
 
-    /// <summary>Replaces the matrix by its Cholesky factor. Returns false (matrix left partly overwritten) if it is not positive definite.</summary>
+    /// <summary>
+    /// Replaces the matrix by its Cholesky factor. Returns false (matrix left partly overwritten) if it is not positive
+    /// definite. Sequential: sharing each block row between two threads was measured slower (waking a second thread per
+    /// block row costs more than half a row's work).
+    /// </summary>
     public bool Factorize()
     {
         int n = BlockSize;
         for (int i = 0; i < BlockCount; i++)
         {
-            // Off-diagonal blocks L(i,j), j from the farthest to the nearest.
-            for (int offset = Math.Min(Bandwidth, i); offset >= 1; offset--)
-            {
-                int j = i - offset;
-                Span<double> lij = Block(i, offset);
-                // A(i,j) − Σ_m L(i,m)·L(j,m)ᵀ over the blocks m both rows share.
-                for (int m = Math.Max(0, i - Bandwidth); m < j; m++)
-                    SubtractProductTransposed(lij, Block(i, i - m), Block(j, j - m), n);
-                // L(i,j) = that · L(j,j)⁻ᵀ: each row x solves L(j,j)·xᵀ = rowᵀ.
-                ReadOnlySpan<double> ljj = Block(j, 0);
-                for (int r = 0; r < n; r++)
-                    ForwardSubstitute(ljj, lij.Slice(r * n, n), n);
-            }
-
-            Span<double> lii = Block(i, 0);
-            for (int m = Math.Max(0, i - Bandwidth); m < i; m++)
-            {
-                ReadOnlySpan<double> lim = Block(i, i - m);
-                SubtractProductTransposed(lii, lim, lim, n, lowerOnly: true);
-            }
-            if (!DenseCholesky(lii, n)) return false;
+            FactorOffDiagonalBlocks(i);
+            UpdateDiagonalBlock(i);
+            if (!DenseCholesky(Block(i, 0), n)) return false;
         }
         return true;
+    }
+
+    /// <summary>The off-diagonal blocks L(i, j) of block row i, j from the farthest to the nearest.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FactorOffDiagonalBlocks(int i)
+    {
+        int n = BlockSize, firstShared = Math.Max(0, i - Bandwidth);
+        for (int offset = Math.Min(Bandwidth, i); offset >= 1; offset--)
+        {
+            int j = i - offset;
+            Span<double> lij = Block(i, offset);
+            Span<int> starts = RowStarts(i, offset);
+            // A block no update reaches keeps A's leading zeros in L; one that is updated is taken as dense.
+            bool updated = firstShared < j;
+            for (int r = 0; r < n; r++) starts[r] = updated ? 0 : LeadingZeros(lij.Slice(r * n, n));
+            // A(i,j) − Σ_m L(i,m)·L(j,m)ᵀ over the blocks m both rows share.
+            for (int m = firstShared; m < j; m++)
+                SubtractProductTransposed(lij, Block(i, i - m), RowStarts(i, i - m), Block(j, j - m), RowStarts(j, j - m), n, lowerOnly: false);
+            // L(i,j) = that · L(j,j)⁻ᵀ: each row x solves L(j,j)·xᵀ = rowᵀ.
+            ReadOnlySpan<double> ljj = Block(j, 0);
+            for (int r = 0; r < n; r++)
+                ForwardSubstitute(ljj, lij.Slice(r * n, n), n, starts[r]);
+        }
+    }
+
+    /// <summary>A(i,i) − Σ_m L(i,m)·L(i,m)ᵀ (lower triangle), before the diagonal block's own factorisation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void UpdateDiagonalBlock(int i)
+    {
+        Span<double> lii = Block(i, 0);
+        for (int m = Math.Max(0, i - Bandwidth); m < i; m++)
+        {
+            ReadOnlySpan<double> lim = Block(i, i - m);
+            ReadOnlySpan<int> starts = RowStarts(i, i - m);
+            SubtractProductTransposed(lii, lim, starts, lim, starts, BlockSize, lowerOnly: true);
+        }
     }
 
     /// <summary>Solves A·x = b in place with the factor from <see cref="Factorize"/>.</summary>
     public void Solve(Span<double> rhs)
     {
         if (rhs.Length != Dimension) throw new ArgumentException($"Expected {Dimension} values.", nameof(rhs));
-        SolveBlocks(new[] { rhs.ToArray() }, rhs);
+        double[] copy = rhs.ToArray();
+        SolveBlocks(new[] { copy });
+        copy.CopyTo(rhs);
     }
 
     /// <summary>
     /// Solves A·xₖ = bₖ in place for several right-hand sides, sweeping the factor once for all of them (the factor of a
-    /// long video is far larger than the caches, so one sweep instead of one per right-hand side matters).
+    /// long video is far larger than the caches, so one sweep instead of one per right-hand side matters); with
+    /// <paramref name="parallel"/>, two threads sweep it, each for half of the right-hand sides.
     /// </summary>
-    public void Solve(IReadOnlyList<double[]> rightHandSides)
+    public void Solve(IReadOnlyList<double[]> rightHandSides, ParallelOptions? parallel = null)
     {
         foreach (double[] rhs in rightHandSides)
             if (rhs.Length != Dimension) throw new ArgumentException($"Expected {Dimension} values.", nameof(rightHandSides));
-        SolveBlocks(rightHandSides, Span<double>.Empty);
+        int count = rightHandSides.Count;
+        if (count < 2 || !SplitsWork(parallel))
+        {
+            SolveBlocks(rightHandSides);
+            return;
+        }
+        double[][][] halves = { rightHandSides.Take(count / 2).ToArray(), rightHandSides.Skip(count / 2).ToArray() };
+        Parallel.For(0, 2, parallel!, half => SolveBlocks(halves[half]));
     }
 
-    private void SolveBlocks(IReadOnlyList<double[]> rightHandSides, Span<double> single)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void SolveBlocks(IReadOnlyList<double[]> rightHandSides)
     {
         int n = BlockSize, count = rightHandSides.Count;
         // L·y = b
@@ -150,41 +196,51 @@ internal sealed class BlockBandedCholesky
                 }
             }
         }
-        if (!single.IsEmpty) rightHandSides[0].CopyTo(single);
     }
 
     /// <summary>
-    /// C −= A·Bᵀ for row-major n x n blocks (only the lower triangle when <paramref name="lowerOnly"/>: the factorisation
-    /// never reads the upper one). Two rows of A against two rows of B at a time: four dot products share each load.
+    /// C −= A·Bᵀ for row-major n x n blocks (only the lower triangle when <paramref name="lowerOnly"/>: the factorisation never reads the upper one), the dot products starting
+    /// where the rows' leading zeros end. Two rows of A against two rows of B at a time: four dot products share each load.
     /// </summary>
-    private static void SubtractProductTransposed(Span<double> c, ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n, bool lowerOnly = false)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SubtractProductTransposed(Span<double> c, ReadOnlySpan<double> a, ReadOnlySpan<int> aStarts, ReadOnlySpan<double> b,
+        ReadOnlySpan<int> bStarts, int n, bool lowerOnly)
     {
         int r = 0;
         for (; r + 1 < n; r += 2)
         {
             ReadOnlySpan<double> a0 = a.Slice(r * n, n), a1 = a.Slice((r + 1) * n, n);
+            int aStart = Math.Min(aStarts[r], aStarts[r + 1]);
             int sEnd = lowerOnly ? r + 2 : n, s = 0;
             for (; s + 1 < sEnd; s += 2)
             {
-                Dot2x2(a0, a1, b.Slice(s * n, n), b.Slice((s + 1) * n, n), out double d00, out double d01, out double d10, out double d11);
+                int k = Math.Max(aStart, Math.Min(bStarts[s], bStarts[s + 1]));
+                if (k >= n) continue;
+                Dot2x2(a0[k..], a1[k..], b.Slice(s * n + k, n - k), b.Slice((s + 1) * n + k, n - k), out double d00, out double d01, out double d10, out double d11);
                 c[r * n + s] -= d00; c[r * n + s + 1] -= d01;
                 c[(r + 1) * n + s] -= d10; c[(r + 1) * n + s + 1] -= d11;
             }
             for (; s < sEnd; s++)
             {
-                ReadOnlySpan<double> bs = b.Slice(s * n, n);
-                c[r * n + s] -= Dot(a0, bs);
-                c[(r + 1) * n + s] -= Dot(a1, bs);
+                int k = Math.Max(aStart, bStarts[s]);
+                ReadOnlySpan<double> bs = b.Slice(s * n + k, n - k);
+                c[r * n + s] -= Dot(a0[k..], bs);
+                c[(r + 1) * n + s] -= Dot(a1[k..], bs);
             }
         }
         for (; r < n; r++)
         {
             ReadOnlySpan<double> ar = a.Slice(r * n, n);
             int sEnd = lowerOnly ? r + 1 : n;
-            for (int s = 0; s < sEnd; s++) c[r * n + s] -= Dot(ar, b.Slice(s * n, n));
+            for (int s = 0; s < sEnd; s++)
+            {
+                int k = Math.Max(aStarts[r], bStarts[s]);
+                c[r * n + s] -= Dot(ar[k..], b.Slice(s * n + k, n - k));
+            }
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot2x2(ReadOnlySpan<double> a0, ReadOnlySpan<double> a1, ReadOnlySpan<double> b0, ReadOnlySpan<double> b1,
         out double d00, out double d01, out double d10, out double d11)
     {
@@ -210,6 +266,7 @@ internal sealed class BlockBandedCholesky
     }
 
     /// <summary>In-place lower Cholesky of a dense row-major block; zeroes the strict upper triangle.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool DenseCholesky(Span<double> a, int n)
     {
         for (int j = 0; j < n; j++)
@@ -226,13 +283,23 @@ internal sealed class BlockBandedCholesky
         return true;
     }
 
-    /// <summary>Solves L·x = b in place for a lower-triangular row-major block L.</summary>
-    private static void ForwardSubstitute(ReadOnlySpan<double> l, Span<double> x, int n)
+    /// <summary>Solves L·x = b in place for a lower-triangular row-major block L; b (and so x) is zero before <paramref name="start"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardSubstitute(ReadOnlySpan<double> l, Span<double> x, int n, int start = 0)
     {
-        for (int r = 0; r < n; r++)
-            x[r] = (x[r] - Dot(l.Slice(r * n, r), x[..r])) / l[r * n + r];
+        for (int r = start; r < n; r++)
+            x[r] = (x[r] - Dot(l.Slice(r * n + start, r - start), x[start..r])) / l[r * n + r];
     }
 
+    /// <summary>Index of the first non-zero value, or the length.</summary>
+    private static int LeadingZeros(ReadOnlySpan<double> row)
+    {
+        int i = 0;
+        while (i < row.Length && row[i] == 0) i++;
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
         int length = a.Length, i = 0;

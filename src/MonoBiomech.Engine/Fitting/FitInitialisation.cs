@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MonoBiomech.Fitting;
 namespace MonoBiomech.Engine.Fitting;
 
@@ -188,6 +189,7 @@ internal static class FitInitialisation
     /// decomposition is needed, warm-started from the previous frame; the first frame tries four headings. Needs three
     /// core keypoints in a frame (two hips and a shoulder are enough); frames without copy the nearest placed frame.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PlaceRoot(BodyModel model, VideoFitProblem problem, KeypointRoles roles, VideoFitState state, CancellationToken cancellationToken)
     {
         int n = model.CoordinateCount, stride = problem.KeypointCount;
@@ -257,6 +259,7 @@ internal static class FitInitialisation
     /// keypoints in a frame; other frames copy the nearest placed one. The size of the body, hence the depth, is refined
     /// with the scales in the solve.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PlaceByReprojection(BodyModel model, VideoFitProblem problem, KeypointRoles roles, VideoFitState state, double[] scales)
     {
         int n = model.CoordinateCount, stride = problem.KeypointCount;
@@ -319,6 +322,7 @@ internal static class FitInitialisation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double FitRoot(BodyModel model, KinematicsWorkspace ws, double[] q, int[] coordinates, int[] keypoints, int[] siteOf,
         double[] targets, double[] weights)
     {
@@ -379,6 +383,7 @@ internal static class FitInitialisation
         model.Coordinates.Select(c => c.IsLimited ? Math.Clamp(0, c.LowerLimit, c.UpperLimit) : 0).ToArray();
 
     /// <summary>τ_t: the weighted mean offset between the observed 3D keypoints and the model at the initial pose.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InitialiseKeypointOffsets(BodyModel model, VideoFitProblem problem, VideoFitState state, double[] scales)
     {
         int n = model.CoordinateCount, stride = problem.KeypointCount;
@@ -406,7 +411,8 @@ internal static class FitInitialisation
         }
     }
 
-    private static double Median(List<double> values)
+    /// <summary>The median (sorts the list).</summary>
+    internal static double Median(List<double> values)
     {
         values.Sort();
         int m = values.Count / 2;

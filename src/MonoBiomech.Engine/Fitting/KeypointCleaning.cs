@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MonoBiomech.Engine.Fitting;
 
 /// <summary>Input hygiene before fitting: unusable observations, the noise level, left/right label swaps.</summary>
@@ -8,6 +9,7 @@ internal static class KeypointCleaning
     /// 2D-only observation), frames filled with zeros (upstream's "no detection"), 3D points behind or at the camera of
     /// absolute sequences; confidences above 1 are capped.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Clean(KeypointObservations video)
     {
         int keypoints = video.KeypointCount;
@@ -37,6 +39,7 @@ internal static class KeypointCleaning
     /// centred on the keypoints it shares, so the offset common to a frame (monocular depth jitter, which the fit absorbs
     /// in τ and does not smooth) is not counted as noise. Clamped to 1–100 mm.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double EstimateNoiseVariance(KeypointObservations video)
     {
         int keypoints = video.KeypointCount;
@@ -67,6 +70,7 @@ internal static class KeypointCleaning
     /// Variance of the white error of a 2D keypoint coordinate in px², estimated as <see cref="EstimateNoiseVariance"/>
     /// does for 3D (2D keypoints have no common offset to remove). Clamped to 0.3–30 px.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double EstimateReprojectionNoiseVariance(KeypointObservations video)
     {
         int keypoints = video.KeypointCount;
@@ -124,6 +128,7 @@ internal static class KeypointCleaning
     /// noisy frame inside a run does not split it. Model-free, so it runs before the fit can be pulled towards the
     /// swapped pose. Returns the number of frames relabelled.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int UndoLeftRightSwaps(KeypointObservations video)
     {
         int[] partner = video.Binding.MirrorOfKeypoint;
@@ -184,6 +189,7 @@ internal static class KeypointCleaning
     /// <paramref name="a"/>'s centred point and frame <paramref name="b"/>'s, with b's labels exchanged when
     /// <paramref name="mirrored"/>; NaN when no such keypoint.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double LabelDistance(KeypointObservations video, double[] centred, int[] partner, int a, int b, bool mirrored)
     {
         int joints = video.KeypointCount, count = 0;

@@ -44,6 +44,56 @@ public sealed class BlockBandedCholeskyTests
         for (int i = 0; i < dimension; i++) Assert.Equal(expected[i], actual[i], 1e-10);
     }
 
+    /// <summary>
+    /// The fit's shape: dense diagonal blocks, off-diagonal blocks that are diagonal (an acceleration prior on each
+    /// coordinate), where the factor skips the zeros of its upper-triangular farthest blocks; split over two threads or
+    /// not, with several right-hand sides, the solution is MathNet's and the same to the bit.
+    /// </summary>
+    [Theory]
+    [InlineData(12, 40, 2)]
+    [InlineData(8, 17, 2)]
+    [InlineData(6, 21, 1)]
+    public void APriorShapedMatrixSolvesAlikeOnOneOrTwoThreads(int blocks, int size, int bandwidth)
+    {
+        var random = new Random(blocks + size);
+        int dimension = blocks * size;
+        var dense = Matrix<double>.Build.Dense(dimension, dimension);
+        for (int bi = 0; bi < blocks; bi++)
+        {
+            var b = Matrix<double>.Build.Dense(size, size, (_, _) => random.NextDouble() - 0.5);
+            dense.SetSubMatrix(bi * size, bi * size, b * b.Transpose() + Matrix<double>.Build.DenseIdentity(size) * 4 * size);
+            for (int offset = 1; offset <= Math.Min(bandwidth, bi); offset++)
+                for (int r = 0; r < size; r++)
+                    dense[bi * size + r, (bi - offset) * size + r] = dense[(bi - offset) * size + r, bi * size + r] = random.NextDouble() - 0.5;
+        }
+        double[][] rightHandSides = Enumerable.Range(0, 5).Select(_ => Enumerable.Range(0, dimension).Select(_ => random.NextDouble() - 0.5).ToArray()).ToArray();
+
+        double[][] Solve(ParallelOptions? parallel)
+        {
+            var banded = new BlockBandedCholesky(blocks, size, bandwidth);
+            for (int bi = 0; bi < blocks; bi++)
+                for (int offset = 0; offset <= Math.Min(bandwidth, bi); offset++)
+                {
+                    Span<double> block = banded.Block(bi, offset);
+                    for (int r = 0; r < size; r++)
+                        for (int c = 0; c < size; c++) block[r * size + c] = dense[bi * size + r, (bi - offset) * size + c];
+                }
+            Assert.True(banded.Factorize());
+            double[][] solutions = rightHandSides.Select(b => (double[])b.Clone()).ToArray();
+            banded.Solve(solutions, parallel);
+            return solutions;
+        }
+
+        double[][] sequential = Solve(null), parallel = Solve(new ParallelOptions { MaxDegreeOfParallelism = 2 });
+        var cholesky = dense.Cholesky();
+        for (int k = 0; k < rightHandSides.Length; k++)
+        {
+            Assert.Equal(sequential[k], parallel[k]);
+            Vector<double> expected = cholesky.Solve(Vector<double>.Build.DenseOfArray(rightHandSides[k]));
+            for (int i = 0; i < dimension; i++) Assert.Equal(expected[i], sequential[k][i], 1e-10);
+        }
+    }
+
     [Fact]
     public void ReportsAMatrixThatIsNotPositiveDefinite()
     {

@@ -29,7 +29,7 @@ public sealed class GradientTests
         for (int g = 0; g < state.ScaleIncrements.Length; g++) state.ScaleIncrements[g] = 0.04 * (random.NextDouble() - 0.5);
         for (int i = 0; i < state.SiteOffsetsMetres.Length; i++) state.SiteOffsetsMetres[i] = 0.01 * (random.NextDouble() - 0.5);
         FitStage stage = fixture.Stages[1];
-        fixture.Objective.Evaluate(stage, state, build: true);
+        fixture.Objective.Evaluate(stage, state, FitEquations.All);
         VideoNormalEquations video = fixture.Objective.VideoEquations[0];
         double[] gq = (double[])video.CoordinateGradient.Clone(), gt = (double[])video.OffsetGradient.Clone();
         double[] gb = (double[])fixture.Objective.SubjectEquations.ScaleGradient.Clone();
@@ -39,9 +39,9 @@ public sealed class GradientTests
         {
             double saved = values[index];
             values[index] = saved + step;
-            double plus = fixture.Objective.Evaluate(stage, state, build: false);
+            double plus = fixture.Objective.Evaluate(stage, state, FitEquations.None);
             values[index] = saved - step;
-            double minus = fixture.Objective.Evaluate(stage, state, build: false);
+            double minus = fixture.Objective.Evaluate(stage, state, FitEquations.None);
             values[index] = saved;
             return (plus - minus) / (2 * step);
         }

@@ -33,7 +33,7 @@ public sealed class SchurBandedSolverTests
                 if (c.IsLimited) q[t * n + d] = Math.Clamp(q[t * n + d], c.LowerLimit + 0.05, c.UpperLimit - 0.05);
             }
         FitStage stage = fixture.Stages[1] with { Unknowns = FitUnknowns.Rotations | FitUnknowns.Translations | FitUnknowns.ScaleIncrements };
-        fixture.Objective.Evaluate(stage, fixture.State, build: true);
+        fixture.Objective.Evaluate(stage, fixture.State, FitEquations.All);
         VideoNormalEquations eq = fixture.Objective.VideoEquations[0];
         SubjectNormalEquations subject = fixture.Objective.SubjectEquations;
 

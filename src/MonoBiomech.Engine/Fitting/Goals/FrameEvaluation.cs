@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MonoBiomech.Engine.Fitting.Goals;
 
 using MonoBiomech.Engine.BodyModels;
@@ -18,7 +19,7 @@ internal enum FitUnknowns
 /// <summary>
 /// One frame being evaluated (a per-thread scratch object, reset per frame): the frame's kinematics, the sites in the
 /// camera frame with their Jacobians (computed once per site and frame, shared by the goals), and the place where goals
-/// add residual blocks to the normal equations.
+/// add residual blocks to the normal equations (summed per site in point space, taken through the Jacobians at <see cref="End"/>).
 /// </summary>
 internal sealed class FrameEvaluation
 {
@@ -30,9 +31,14 @@ internal sealed class FrameEvaluation
     private readonly double[] siteScaleJacobians;         // [site, 3, g] camera frame, m per unit β
     private readonly double[] siteOffsetJacobians;        // [site, 3, 3] camera frame, m per m of body-frame Δ
     private readonly double[] worldJacobian;              // [3, n] scratch
-    private readonly double[] residualCoordinateJacobian; // [rows ≤ 3, moving coordinates]
-    private readonly double[] residualScaleJacobian;      // [rows, g]
-    private readonly double[] residualOffsetJacobian;     // [rows, 3]
+    private readonly int[] siteBlockStamp;                // [site] the stamp of the frame whose blocks the next three hold
+    private readonly double[] sitePointHessians;          // [site, 3, 3] M = Σ w·(∂e/∂p)ᵀ·∂e/∂p of the frame's residual blocks, per m²
+    private readonly double[] sitePointGradients;         // [site, 3] Σ w·(∂e/∂p)ᵀ·e, per m
+    private readonly double[] siteOffsetCouplings;        // [site, 3, 3] M's part from residuals that include τ (∂e/∂τ = ∂e/∂p)
+    private readonly int[] observedSites;                 // [≤ site count] the sites with blocks this frame, in the order first added
+    private readonly double[] weightedCoordinateJacobian; // [3, moving coordinates] M·J_q scratch
+    private readonly double[] weightedScaleJacobian;      // [3, g] M·J_β scratch
+    private int observedSiteCount;
     private int stamp;
 
     public FrameEvaluation(BodyModel model)
@@ -47,9 +53,13 @@ internal sealed class FrameEvaluation
         siteScaleJacobians = new double[model.SiteCount * 3 * scaleGroups];
         siteOffsetJacobians = new double[model.SiteCount * 9];
         worldJacobian = new double[3 * coordinates];
-        residualCoordinateJacobian = new double[3 * coordinates];
-        residualScaleJacobian = new double[3 * scaleGroups];
-        residualOffsetJacobian = new double[9];
+        siteBlockStamp = new int[model.SiteCount];
+        sitePointHessians = new double[model.SiteCount * 9];
+        sitePointGradients = new double[model.SiteCount * 3];
+        siteOffsetCouplings = new double[model.SiteCount * 9];
+        observedSites = new int[model.SiteCount];
+        weightedCoordinateJacobian = new double[3 * coordinates];
+        weightedScaleJacobian = new double[3 * scaleGroups];
     }
 
     public KinematicsWorkspace Workspace { get; }
@@ -58,15 +68,17 @@ internal sealed class FrameEvaluation
     public int Frame { get; private set; }
     public FitUnknowns Unknowns { get; private set; }
 
-    /// <summary>The video's normal equations (this frame's blocks are cleared), or null when only the cost is wanted.</summary>
+    /// <summary>The video's normal equations (this frame's blocks are cleared), or null when only the cost (and perhaps Δ's blocks) is wanted.</summary>
     public VideoNormalEquations? Equations { get; private set; }
 
-    /// <summary>Where subject-level blocks (β, Δ) of this frame go: the partial sums of the frame's chunk.</summary>
+    /// <summary>Where subject-level blocks (β, Δ) of this frame go: the partial sums of the frame's chunk; null when only the cost is wanted.</summary>
     public SubjectNormalEquations? SubjectPartial { get; private set; }
 
-    public bool Build => Equations is not null;
+    /// <summary>Goals add residual blocks: for every unknown (with <see cref="Equations"/>), or only for the site offsets Δ.</summary>
+    public bool Build => SubjectPartial is not null;
 
     /// <summary>Runs the kinematics of frame <paramref name="frame"/> and clears its blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Begin(VideoFitProblem problem, VideoFitState state, SubjectFitState subject, int frame, FitUnknowns unknowns,
         VideoNormalEquations? equations, SubjectNormalEquations? subjectPartial)
     {
@@ -76,6 +88,7 @@ internal sealed class FrameEvaluation
         Unknowns = unknowns;
         Equations = equations;
         SubjectPartial = subjectPartial;
+        observedSiteCount = 0;
         stamp++;
         Kinematics.Forward(model, state.Coordinates.AsSpan(frame * coordinates, coordinates), subject.ScaleIncrements,
             subject.SiteOffsetsMetres, Workspace);
@@ -102,125 +115,132 @@ internal sealed class FrameEvaluation
     /// by <paramref name="weight"/> (cost ½·w·‖e‖² locally, IRLS weight included), with ∂e/∂p = <paramref name="pointJacobian"/>
     /// (rows x 3, p the site in the camera frame; empty for the identity, with 3 rows: e is a point difference). With
     /// <paramref name="includesKeypointOffset"/> the residual depends on the frame's τ as on p (∂e/∂τ = ∂e/∂p).
+    /// The block is summed per site in point space (3x3 and 3); <see cref="End"/> takes each site's sum through its
+    /// Jacobians once, however many goals observe it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddResidual(int site, ReadOnlySpan<double> residual, int rows, ReadOnlySpan<double> pointJacobian, double weight,
         bool includesKeypointOffset)
     {
         bool identity = pointJacobian.IsEmpty;
         if (identity && rows != 3) throw new ArgumentException("An identity point Jacobian needs a 3-row residual.", nameof(pointJacobian));
-        VideoNormalEquations eq = Equations ?? throw new InvalidOperationException("Residual blocks are only added when building the normal equations.");
-        Prepare(site, withJacobians: true);
-        int n = coordinates, g = scaleGroups, t = Frame;
-        ReadOnlySpan<int> moving = model.CoordinatesMovingSite(site);
-        int k = moving.Length;
-        bool scales = (Unknowns & FitUnknowns.ScaleIncrements) != 0, offsets = (Unknowns & FitUnknowns.SiteOffsets) != 0;
-        // The residual's Jacobians: ∂e/∂p times the site's camera-frame Jacobians (the site's own ones for the identity).
-        ReadOnlySpan<double> jq, jb, jd;
-        if (identity)
+        if (!Build) throw new InvalidOperationException("Residual blocks are only added when building the normal equations.");
+        if (siteBlockStamp[site] != stamp)
         {
-            jq = siteCoordinateJacobians.AsSpan(site * 3 * n, 3 * k);
-            jb = siteScaleJacobians.AsSpan(site * 3 * g, 3 * g);
-            jd = siteOffsetJacobians.AsSpan(site * 9, 9);
+            siteBlockStamp[site] = stamp;
+            observedSites[observedSiteCount++] = site;
+            sitePointHessians.AsSpan(site * 9, 9).Clear();
+            sitePointGradients.AsSpan(site * 3, 3).Clear();
+            siteOffsetCouplings.AsSpan(site * 9, 9).Clear();
         }
-        else
+        // w·(∂e/∂p)ᵀ·∂e/∂p and w·(∂e/∂p)ᵀ·e.
+        Span<double> hessian = stackalloc double[9];
+        Span<double> gradient = stackalloc double[3];
+        for (int a = 0; a < 3; a++)
         {
-            Span<double> q = residualCoordinateJacobian.AsSpan(0, rows * k), b = residualScaleJacobian.AsSpan(0, rows * g), d = residualOffsetJacobian.AsSpan(0, rows * 3);
-            MultiplyRows(pointJacobian, rows, siteCoordinateJacobians.AsSpan(site * 3 * n, 3 * k), k, q);
-            if (scales) MultiplyRows(pointJacobian, rows, siteScaleJacobians.AsSpan(site * 3 * g, 3 * g), g, b);
-            if (offsets) MultiplyRows(pointJacobian, rows, siteOffsetJacobians.AsSpan(site * 9, 9), 3, d);
-            jq = q; jb = b; jd = d;
-        }
-
-        double[] hqq = eq.CoordinateCoordinate, gq = eq.CoordinateGradient, hqt = eq.CoordinateOffset, hqb = eq.CoordinateScale;
-        for (int a = 0; a < k; a++)
-        {
-            int ca = moving[a];
-            double gradient = 0;
-            for (int row = 0; row < rows; row++) gradient += jq[row * k + a] * residual[row];
-            gq[t * n + ca] += weight * gradient;
-            for (int b = 0; b <= a; b++)
+            double sum = 0;
+            if (identity) sum = residual[a];
+            else for (int row = 0; row < rows; row++) sum += pointJacobian[row * 3 + a] * residual[row];
+            gradient[a] = weight * sum;
+            for (int b = 0; b < 3; b++)
             {
                 double h = 0;
-                for (int row = 0; row < rows; row++) h += jq[row * k + a] * jq[row * k + b];
-                h *= weight;
-                int cb = moving[b];
-                hqq[(t * n + ca) * n + cb] += h;
-                if (ca != cb) hqq[(t * n + cb) * n + ca] += h;
+                if (identity) h = a == b ? 1 : 0;
+                else for (int row = 0; row < rows; row++) h += pointJacobian[row * 3 + a] * pointJacobian[row * 3 + b];
+                hessian[a * 3 + b] = weight * h;
             }
-            if (includesKeypointOffset)
-                for (int c = 0; c < 3; c++)
-                {
-                    double h = 0;
-                    if (identity) h = jq[c * k + a];
-                    else for (int row = 0; row < rows; row++) h += jq[row * k + a] * pointJacobian[row * 3 + c];
-                    hqt[(t * n + ca) * 3 + c] += weight * h;
-                }
+        }
+        Add(sitePointHessians.AsSpan(site * 9, 9), hessian);
+        Add(sitePointGradients.AsSpan(site * 3, 3), gradient);
+        if (!includesKeypointOffset) return;
+        Add(siteOffsetCouplings.AsSpan(site * 9, 9), hessian);
+        if (Equations is not { } eq) return;
+        Add(eq.OffsetOffset.AsSpan(Frame * 9, 9), hessian);
+        Add(eq.OffsetGradient.AsSpan(Frame * 3, 3), gradient);
+    }
+
+    /// <summary>
+    /// Ends the frame: the point-space blocks of every observed site, through its camera-frame Jacobians, into the
+    /// frame's blocks (H_qq, g_q, H_qτ, H_qβ, H_τβ) and the chunk's β and Δ blocks; then H_qq's upper triangle from its lower.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void End()
+    {
+        if (!Build) return;
+        for (int i = 0; i < observedSiteCount; i++) ProjectSite(observedSites[i]);
+        observedSiteCount = 0;
+        if (Equations is not { } eq) return;
+        int n = coordinates;
+        Span<double> hqq = eq.CoordinateCoordinate.AsSpan(Frame * n * n, n * n);
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < a; b++) hqq[b * n + a] = hqq[a * n + b];
+    }
+
+    /// <summary>J_qᵀ·M·J_q and the like for one site, M its summed point-space Hessian (lower triangle of H_qq only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ProjectSite(int site)
+    {
+        Prepare(site, withJacobians: true);
+        SubjectNormalEquations subject = SubjectPartial!;
+        ReadOnlySpan<double> m = sitePointHessians.AsSpan(site * 9, 9), gp = sitePointGradients.AsSpan(site * 3, 3);
+        int n = coordinates, g = scaleGroups, t = Frame;
+        bool scales = (Unknowns & FitUnknowns.ScaleIncrements) != 0, offsets = (Unknowns & FitUnknowns.SiteOffsets) != 0;
+        if (Equations is { } eq)
+        {
+            ReadOnlySpan<int> moving = model.CoordinatesMovingSite(site);
+            int k = moving.Length;
+            ReadOnlySpan<double> c = siteOffsetCouplings.AsSpan(site * 9, 9);
+            ReadOnlySpan<double> jq = siteCoordinateJacobians.AsSpan(site * 3 * n, 3 * k), jb = siteScaleJacobians.AsSpan(site * 3 * g, 3 * g);
+            Span<double> mjq = weightedCoordinateJacobian.AsSpan(0, 3 * k), mjb = weightedScaleJacobian.AsSpan(0, 3 * g);
+            MultiplyRows(m, 3, jq, k, mjq);
+            if (scales) MultiplyRows(m, 3, jb, g, mjb);
+            double[] hqq = eq.CoordinateCoordinate, gq = eq.CoordinateGradient, hqt = eq.CoordinateOffset, hqb = eq.CoordinateScale;
+            double g0 = gp[0], g1 = gp[1], g2 = gp[2];
+            for (int a = 0; a < k; a++)
+            {
+                int ca = moving[a], row = t * n + ca;
+                double j0 = jq[a], j1 = jq[k + a], j2 = jq[2 * k + a];
+                gq[row] += j0 * g0 + j1 * g1 + j2 * g2;
+                // moving is sorted, so (ca, moving[b ≤ a]) lies in the lower triangle.
+                int rowStart = row * n;
+                for (int b = 0; b <= a; b++) hqq[rowStart + moving[b]] += j0 * mjq[b] + j1 * mjq[k + b] + j2 * mjq[2 * k + b];
+                for (int col = 0; col < 3; col++) hqt[row * 3 + col] += j0 * c[col] + j1 * c[3 + col] + j2 * c[6 + col];
+                if (scales)
+                    for (int s = 0; s < g; s++) hqb[row * g + s] += j0 * mjb[s] + j1 * mjb[g + s] + j2 * mjb[2 * g + s];
+            }
             if (scales)
                 for (int s = 0; s < g; s++)
                 {
-                    double h = 0;
-                    for (int row = 0; row < rows; row++) h += jq[row * k + a] * jb[row * g + s];
-                    hqb[(t * n + ca) * g + s] += weight * h;
-                }
-        }
-        if (includesKeypointOffset)
-        {
-            for (int a = 0; a < 3; a++)
-            {
-                double gradient = 0;
-                if (identity) gradient = residual[a];
-                else for (int row = 0; row < rows; row++) gradient += pointJacobian[row * 3 + a] * residual[row];
-                eq.OffsetGradient[t * 3 + a] += weight * gradient;
-                for (int b = 0; b < 3; b++)
-                {
-                    double h = 0;
-                    if (identity) h = a == b ? 1 : 0;
-                    else for (int row = 0; row < rows; row++) h += pointJacobian[row * 3 + a] * pointJacobian[row * 3 + b];
-                    eq.OffsetOffset[t * 9 + a * 3 + b] += weight * h;
-                }
-                if (scales)
-                    for (int s = 0; s < g; s++)
+                    double b0 = jb[s], b1 = jb[g + s], b2 = jb[2 * g + s];
+                    for (int a = 0; a < 3; a++) eq.OffsetScale[(t * 3 + a) * g + s] += c[a * 3] * b0 + c[a * 3 + 1] * b1 + c[a * 3 + 2] * b2;
+                    subject.ScaleGradient[s] += b0 * g0 + b1 * g1 + b2 * g2;
+                    for (int u = 0; u <= s; u++)
                     {
-                        double h = 0;
-                        if (identity) h = jb[a * g + s];
-                        else for (int row = 0; row < rows; row++) h += pointJacobian[row * 3 + a] * jb[row * g + s];
-                        eq.OffsetScale[(t * 3 + a) * g + s] += weight * h;
+                        double h = b0 * mjb[u] + b1 * mjb[g + u] + b2 * mjb[2 * g + u];
+                        subject.ScaleScale[s * g + u] += h;
+                        if (u != s) subject.ScaleScale[u * g + s] += h;
                     }
-            }
+                }
         }
-        SubjectNormalEquations? subject = SubjectPartial;
-        if (subject is null) return;
-        if (scales)
-            for (int s = 0; s < g; s++)
-            {
-                double gradient = 0;
-                for (int row = 0; row < rows; row++) gradient += jb[row * g + s] * residual[row];
-                subject.ScaleGradient[s] += weight * gradient;
-                for (int u = 0; u <= s; u++)
-                {
-                    double h = 0;
-                    for (int row = 0; row < rows; row++) h += jb[row * g + s] * jb[row * g + u];
-                    h *= weight;
-                    subject.ScaleScale[s * g + u] += h;
-                    if (u != s) subject.ScaleScale[u * g + s] += h;
-                }
-            }
-        if (offsets)
-            for (int a = 0; a < 3; a++)
-            {
-                double gradient = 0;
-                for (int row = 0; row < rows; row++) gradient += jd[row * 3 + a] * residual[row];
-                subject.SiteOffsetGradient[site * 3 + a] += weight * gradient;
-                for (int b = 0; b < 3; b++)
-                {
-                    double h = 0;
-                    for (int row = 0; row < rows; row++) h += jd[row * 3 + a] * jd[row * 3 + b];
-                    subject.SiteOffsetSiteOffset[site * 9 + a * 3 + b] += weight * h;
-                }
-            }
+        if (!offsets) return;
+        ReadOnlySpan<double> jd = siteOffsetJacobians.AsSpan(site * 9, 9);
+        Span<double> mjd = stackalloc double[9];
+        MultiplyRows(m, 3, jd, 3, mjd);
+        for (int a = 0; a < 3; a++)
+        {
+            subject.SiteOffsetGradient[site * 3 + a] += jd[a] * gp[0] + jd[3 + a] * gp[1] + jd[6 + a] * gp[2];
+            for (int b = 0; b < 3; b++)
+                subject.SiteOffsetSiteOffset[site * 9 + a * 3 + b] += jd[a] * mjd[b] + jd[3 + a] * mjd[3 + b] + jd[6 + a] * mjd[6 + b];
+        }
+    }
+
+    private static void Add(Span<double> target, ReadOnlySpan<double> values)
+    {
+        for (int i = 0; i < values.Length; i++) target[i] += values[i];
     }
 
     /// <summary>Camera-frame position of a site and, on request, its camera-frame Jacobians; once per site and frame.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Prepare(int site, bool withJacobians)
     {
         int state = siteStamp[site];
@@ -234,9 +254,13 @@ internal sealed class FrameEvaluation
         if (!withJacobians || siteStamp[site] == stamp) return;
         ReadOnlySpan<double> r = Problem.WorldToCamera;
         int n = coordinates, g = scaleGroups, k = model.CoordinatesMovingSite(site).Length;
-        Kinematics.SiteJacobianCoordinatesCompact(model, Workspace, site, worldJacobian);
-        RotateRows(r, worldJacobian, k, siteCoordinateJacobians.AsSpan(site * 3 * n, 3 * k));
-        if ((Unknowns & FitUnknowns.ScaleIncrements) != 0)
+        bool allUnknowns = Equations is not null;
+        if (allUnknowns)
+        {
+            Kinematics.SiteJacobianCoordinatesCompact(model, Workspace, site, worldJacobian);
+            RotateRows(r, worldJacobian, k, siteCoordinateJacobians.AsSpan(site * 3 * n, 3 * k));
+        }
+        if (allUnknowns && (Unknowns & FitUnknowns.ScaleIncrements) != 0)
         {
             Kinematics.SiteJacobianScales(model, Workspace, site, worldJacobian);
             RotateRows(r, worldJacobian, g, siteScaleJacobians.AsSpan(site * 3 * g, 3 * g));
@@ -247,6 +271,7 @@ internal sealed class FrameEvaluation
     }
 
     /// <summary>result (3 x columns) = R (3x3) · m (3 x columns), all row-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RotateRows(ReadOnlySpan<double> r, ReadOnlySpan<double> m, int columns, Span<double> result)
     {
         for (int row = 0; row < 3; row++)
@@ -255,6 +280,7 @@ internal sealed class FrameEvaluation
     }
 
     /// <summary>result (rows x columns) = a (rows x 3) · m (3 x columns), all row-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyRows(ReadOnlySpan<double> a, int rows, ReadOnlySpan<double> m, int columns, Span<double> result)
     {
         for (int row = 0; row < rows; row++)

@@ -1,23 +1,31 @@
+using System.Runtime.CompilerServices;
 namespace MonoBiomech.Engine.Fitting.Goals;
 
 /// <summary>
 /// The shape of the 3D keypoints: each observed keypoint against its model site in the camera frame, up to the frame's
 /// common offset τ (monocular 3D is good in shape, poor in absolute depth). Huber loss on the norm of each point's error
-/// (upstream's loss); residuals are measured in units of <see cref="ReferenceErrorMetres"/>.
+/// (upstream's loss); residuals are measured in units of <see cref="ReferenceErrorMetres"/>. Optionally each keypoint's
+/// weights are multiplied by a factor per observation (<see cref="OutlierRejection"/>).
 /// </summary>
-internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres) : FitGoal
+/// <param name="observationWeightFactors">Per video, [frame, keypoint] factor on the observation weights; null: 1.</param>
+internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres, IReadOnlyDictionary<VideoFitProblem, double[]>? observationWeightFactors = null) : FitGoal
 {
     /// <summary>The length that costs one unit: upstream's loss takes 3D errors in centimetres.</summary>
     public const double ReferenceErrorMetres = 0.01;
 
     private readonly double huberThreshold = huberThresholdMetres / ReferenceErrorMetres;
 
+    /// <summary>This goal with each video's observation weights multiplied by <paramref name="factors"/> ([frame, keypoint]).</summary>
+    public Keypoint3dShapeGoal WithObservationWeightFactors(IReadOnlyDictionary<VideoFitProblem, double[]> factors) => new(huberThresholdMetres, factors);
+
     public override string Name => "3D keypoint shape";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double AddFrameTerms(FrameEvaluation frame)
     {
         VideoFitProblem problem = frame.Problem;
         int t = frame.Frame, keypoints = problem.KeypointCount;
+        double[]? factors = observationWeightFactors?[problem];
         double[] tau = frame.State.KeypointOffsetsMetres;
         double tx = tau[t * 3], ty = tau[t * 3 + 1], tz = tau[t * 3 + 2];
         Span<double> residual = stackalloc double[3];
@@ -25,7 +33,7 @@ internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres) : FitGoal
         double cost = 0;
         for (int k = 0; k < keypoints; k++)
         {
-            double weight = problem.Weight3d[t * keypoints + k];
+            double weight = problem.Weight3d[t * keypoints + k] * (factors?[t * keypoints + k] ?? 1);
             int site = problem.Binding.SiteOfKeypoint[k];
             if (weight <= 0 || site < 0) continue;
             (double px, double py, double pz) = frame.SiteInCamera(site);
@@ -49,28 +57,35 @@ internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres) : FitGoal
 /// Reprojection of the model sites through the camera onto the 2D keypoints, in pixels: where the absolute path comes
 /// from. Huber loss on each point's pixel error, weighted relative to the 3D goal: by a fixed factor (upstream: 0.1), or,
 /// without one, by the ratio of the video's estimated 3D and 2D noise variances, so each term counts as much as its
-/// keypoints are precise (maximum likelihood; monocular 3D is often the noisier of the two).
+/// keypoints are precise (maximum likelihood; monocular 3D is often the noisier of the two). Optionally each keypoint's
+/// weights are multiplied by a factor per observation (<see cref="OutlierRejection"/>).
 /// </summary>
-internal sealed class ReprojectionGoal(double? fixedRelativeWeight, double huberThresholdPixels) : FitGoal
+/// <param name="observationWeightFactors">Per video, [frame, keypoint] factor on the observation weights; null: 1.</param>
+internal sealed class ReprojectionGoal(double? fixedRelativeWeight, double huberThresholdPixels, IReadOnlyDictionary<VideoFitProblem, double[]>? observationWeightFactors = null) : FitGoal
 {
     public override string Name => "2D reprojection";
+
+    /// <summary>This goal with each video's observation weights multiplied by <paramref name="factors"/> ([frame, keypoint]).</summary>
+    public ReprojectionGoal WithObservationWeightFactors(IReadOnlyDictionary<VideoFitProblem, double[]> factors) => new(fixedRelativeWeight, huberThresholdPixels, factors);
 
     /// <summary>The relative weight of the 2D goal in a video: (σ₃ / reference)² / σ₂², or the fixed factor.</summary>
     public double RelativeWeight(VideoFitProblem problem) => fixedRelativeWeight
         ?? problem.NoiseVarianceSquareMetres / (Keypoint3dShapeGoal.ReferenceErrorMetres * Keypoint3dShapeGoal.ReferenceErrorMetres)
            / problem.ReprojectionNoiseVarianceSquarePixels;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double AddFrameTerms(FrameEvaluation frame)
     {
         VideoFitProblem problem = frame.Problem;
         double relativeWeight = RelativeWeight(problem);
         int t = frame.Frame, keypoints = problem.KeypointCount;
+        double[]? factors = observationWeightFactors?[problem];
         Span<double> residual = stackalloc double[2];
         Span<double> pointJacobian = stackalloc double[6];
         double cost = 0;
         for (int k = 0; k < keypoints; k++)
         {
-            double weight = problem.Weight2d[t * keypoints + k];
+            double weight = problem.Weight2d[t * keypoints + k] * (factors?[t * keypoints + k] ?? 1);
             int site = problem.Binding.SiteOfKeypoint[k];
             if (weight <= 0 || site < 0) continue;
             (double px, double py, double pz) = frame.SiteInCamera(site);
@@ -98,6 +113,7 @@ internal sealed class KeypointOffsetPriorGoal : FitGoal
 
     public override string Name => "keypoint offset prior";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double AddFrameTerms(FrameEvaluation frame)
     {
         int t = frame.Frame;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MonoBiomech.Fitting;
 namespace MonoBiomech.Engine.Fitting.Goals;
 
@@ -30,6 +31,7 @@ internal sealed class MotionPriorGoal : FitGoal
 
     public override string Name => "acceleration prior";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double AddVideoTerms(VideoFitProblem problem, VideoFitState state, VideoNormalEquations? equations)
     {
         int n = state.CoordinateCount, frames = state.FrameCount;

@@ -22,7 +22,8 @@ internal sealed record FitStageOutcome(string Stage, FitExitReason ExitReason, i
 /// <summary>
 /// Damped Gauss-Newton (Levenberg-Marquardt with Nielsen's damping update) over a stage's goals: the exact step of the
 /// damped normal equations from <see cref="SchurBandedSolver"/>, kept only if it lowers the cost; site offsets Δ are
-/// stepped by alternation after each accepted step.
+/// stepped by alternation after each accepted step, from Δ's blocks built with the trial step's cost (one full build
+/// per iteration).
 /// </summary>
 internal sealed class LevenbergMarquardt(FitObjective objective, SchurBandedSolver solver, LevenbergMarquardtOptions options)
 {
@@ -30,7 +31,7 @@ internal sealed class LevenbergMarquardt(FitObjective objective, SchurBandedSolv
     {
         FitStep step = new(objective.Problems, state.Videos[0].CoordinateCount, state.ScaleIncrements.Length);
         SubjectFitState saved = state.Clone();
-        double cost = objective.Evaluate(stage, state, build: true);
+        double cost = objective.Evaluate(stage, state, FitEquations.All);
         double damping = options.InitialDamping, growth = 2;
         bool siteOffsetsActive = stage.Solves(FitUnknowns.SiteOffsets);
         double tolerance = stage.RelativeCostTolerance ?? options.RelativeCostTolerance;
@@ -46,7 +47,7 @@ internal sealed class LevenbergMarquardt(FitObjective objective, SchurBandedSolv
                 if (solver.TrySolve(stage, state, objective.VideoEquations, objective.SubjectEquations, damping, step))
                 {
                     solver.Apply(step, state);
-                    double trial = objective.Evaluate(stage, state, build: false);
+                    double trial = objective.Evaluate(stage, state, siteOffsetsActive ? FitEquations.SiteOffsets : FitEquations.None);
                     if (trial < cost)
                     {
                         accepted = true;
@@ -66,31 +67,28 @@ internal sealed class LevenbergMarquardt(FitObjective objective, SchurBandedSolv
                 return new(stage.Name, FitExitReason.NoFurtherProgress, iteration, cost);
             }
 
-            bool equationsCurrent = false;
             if (siteOffsetsActive)
             {
-                // Δ is stiff (strong prior) and settles early; once its step gains next to nothing, stop paying two evaluations for it.
-                objective.Evaluate(stage, state, build: true);
+                // Δ is stiff (strong prior) and settles early; once its step gains next to nothing, stop paying for it.
                 double before = cost;
                 cost = StepSiteOffsets(stage, state, cost);
-                equationsCurrent = cost == before; // a rejected Δ step leaves the state where the equations were built
                 siteOffsetsActive = before - cost > 10 * tolerance * before;
             }
             progress?.Report(new FitProgress(iteration, stage.MaxIterations, cost, stage.Name));
             if (previous - cost <= tolerance * previous) return new(stage.Name, FitExitReason.Converged, iteration, cost);
-            if (!equationsCurrent) cost = objective.Evaluate(stage, state, build: true);
+            cost = objective.Evaluate(stage, state, FitEquations.All);
         }
         return new(stage.Name, FitExitReason.IterationLimit, stage.MaxIterations, cost);
     }
 
     /// <summary>
-    /// One Gauss-Newton step on Δ from freshly built normal equations (each site's 3x3 system is independent given the
+    /// One Gauss-Newton step on Δ from its blocks at the accepted pose (each site's 3x3 system is independent given the
     /// pose); kept only if it lowers the cost. Alternating like this converged in fewer iterations than adding the Δ step
     /// to the main step (block-Jacobi) or reusing the main step's stale linearisation.
     /// </summary>
     private double StepSiteOffsets(FitStage stage, SubjectFitState state, double cost)
     {
-        SubjectNormalEquations eq = objective.SubjectEquations;
+        SubjectNormalEquations eq = objective.SiteOffsetEquations;
         double[] offsets = state.SiteOffsetsMetres;
         double[] saved = (double[])offsets.Clone();
         Span<double> a = stackalloc double[9];
@@ -102,7 +100,7 @@ internal sealed class LevenbergMarquardt(FitObjective objective, SchurBandedSolv
             if (!SmallDense.SolveSpd(a, b, 3)) continue;
             for (int i = 0; i < 3; i++) offsets[site * 3 + i] += b[i];
         }
-        double trial = objective.Evaluate(stage, state, build: false);
+        double trial = objective.Evaluate(stage, state, FitEquations.None);
         if (trial < cost) return trial;
         Array.Copy(saved, offsets, offsets.Length);
         return cost;

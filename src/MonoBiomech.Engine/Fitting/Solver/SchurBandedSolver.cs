@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MonoBiomech.Fitting;
 using MonoBiomech.Engine.Fitting.Goals;
 
@@ -56,6 +57,7 @@ internal sealed class SchurBandedSolver
     /// Fills <paramref name="step"/> with the solution of the damped system (Marquardt damping <paramref name="damping"/> on
     /// the diagonal). False when a system is not positive definite.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TrySolve(FitStage stage, SubjectFitState state, IReadOnlyList<VideoNormalEquations> videos, SubjectNormalEquations subject,
         double damping, FitStep step)
     {
@@ -78,7 +80,7 @@ internal sealed class SchurBandedSolver
             double[][] columns = solveScales ? s.ScaleColumns : Array.Empty<double[]>();
             for (int g = 0; g < columns.Length; g++)
                 for (int i = 0; i < dimension; i++) columns[g][i] = s.ReducedCoordinateScale[i * groups + g];
-            s.Factor.Solve(s.RightHandSides(solveScales));
+            s.Factor.Solve(s.RightHandSides(solveScales), parallel);
             if (!solveScales) continue;
             // S −= H_βqᵀ·X,  rhs += H_βqᵀ·y  (rhs = −g_β + H_βq·A⁻¹·g_q)
             for (int g = 0; g < groups; g++)
@@ -110,6 +112,7 @@ internal sealed class SchurBandedSolver
     }
 
     /// <summary>q ← clamp(q + δq) to the joint limits, τ ← τ + δτ, β ← β + δβ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(FitStep step, SubjectFitState state)
     {
         for (int v = 0; v < state.Videos.Length; v++)
@@ -132,6 +135,7 @@ internal sealed class SchurBandedSolver
     /// The banded system of one video: per-frame H_qq with τ eliminated, the temporal couplings, damping and the fixed
     /// coordinates; factorised. Adds the τ-eliminated β terms to the β Schur system.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool AssembleAndFactor(FitStage stage, VideoFitState state, VideoNormalEquations eq, double damping, VideoScratch s,
         double[] scaleSchur, double[] scaleRhs)
     {
@@ -159,7 +163,7 @@ internal sealed class SchurBandedSolver
         floor = Math.Max(floor * RelativeDiagonalFloor, AbsoluteDiagonalFloor);
 
         // Diagonal blocks: damped H_qq − H_qτ·T⁻¹·H_τq with T the damped H_ττ (frames are independent here).
-        Parallel.For(0, frames, parallel, t =>
+        Parallel.For(0, frames, parallel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
         {
             Span<double> block = factor.Block(t, 0);
             eq.CoordinateCoordinate.AsSpan(t * n * n, n * n).CopyTo(block);
@@ -249,6 +253,7 @@ internal sealed class SchurBandedSolver
     }
 
     /// <summary>δq = −(y + X·δβ) on the free coordinates; δτ_t = −T⁻¹·(g_τ + H_τq·δq_t + H_τβ·δβ).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BackSubstitute(VideoNormalEquations eq, VideoScratch s, double[]? deltaBeta, double[] dq, double[] dt)
     {
         int dimension = eq.FrameCount * n;
