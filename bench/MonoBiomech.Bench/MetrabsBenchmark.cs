@@ -20,12 +20,13 @@ namespace MonoBiomech.Bench;
 /// </summary>
 internal static class MetrabsBenchmark
 {
-    private const int Width = 1920, Height = 1080, BatchFrames = 8, Repetitions = 3;
+    private const int Width = 1920, Height = 1080, Repetitions = 3;
+    private static readonly int BatchFrames = new PoseEstimationSettings().BatchSizeFrames;
 
     public static void Run(string[] args)
     {
         int[] numbers = args.Select(a => int.TryParse(a, out int v) ? v : 0).ToArray();
-        int frames = numbers.Length > 0 && numbers[0] > 0 ? numbers[0] : 16;
+        int frames = numbers.Length > 0 && numbers[0] > 0 ? numbers[0] : 64;
         int longSeconds = numbers.Length > 1 && numbers[1] > 0 ? numbers[1] : 120;
         using var folder = new TempFolder();
         string metadataPath = folder.File(MetrabsModelFiles.MetadataFileName);
@@ -55,18 +56,23 @@ internal static class MetrabsBenchmark
             var settings = new PoseEstimationSettings { Model = PoseModel.MeTRAbs, ModelDirectory = costFolder, AugmentationCount = augmentations, BatchSizeFrames = BatchFrames };
             PoseEstimationPipeline.Run(detection, settings, null, CancellationToken.None); // warm: load, JIT, page cache
             // Best of three of each, alternating, so that another process's load does not decide the ratio.
-            double stageSeconds = double.MaxValue, inferenceSeconds = double.MaxValue;
+            double stageSeconds = double.MaxValue, inferenceSeconds = double.MaxValue, stageCpuSeconds = double.MaxValue, inferenceCpuSeconds = double.MaxValue;
             PoseSequence? poses = null;
             for (int run = 0; run < Repetitions; run++)
             {
                 var clock = Stopwatch.StartNew();
+                TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 poses = PoseEstimationPipeline.Run(detection, settings, null, CancellationToken.None);
                 stageSeconds = Math.Min(stageSeconds, clock.Elapsed.TotalSeconds);
+                stageCpuSeconds = Math.Min(stageCpuSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+                cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 inferenceSeconds = Math.Min(inferenceSeconds, InferenceAlone(backbone, joints, side, poses.FramesWithKeypoints * augmentations, BatchFrames * augmentations));
+                inferenceCpuSeconds = Math.Min(inferenceCpuSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
             }
             int crops = poses!.FramesWithKeypoints * augmentations;
             Console.WriteLine($"  {augmentations} augmentation{(augmentations == 1 ? " " : "s")}: stage {crops / stageSeconds,6:F1} crops/s ({poses.FrameCount / stageSeconds:F2} frames/s), " +
-                $"ONNX Runtime alone {crops / inferenceSeconds,6:F1} crops/s; the stage's own work {100 * (stageSeconds - inferenceSeconds) / inferenceSeconds:F1}% of inference time");
+                $"ONNX Runtime alone {crops / inferenceSeconds,6:F1} crops/s; the stage's own work {100 * (stageSeconds - inferenceSeconds) / inferenceSeconds:F1}% of inference time; " +
+                $"processor time per frame: stage {1000 * stageCpuSeconds / poses.FrameCount:F0} ms, ONNX Runtime alone {1000 * inferenceCpuSeconds / poses.FrameCount:F0} ms");
         }
 
         StageParts(clip, detection, metadata);
@@ -109,6 +115,8 @@ internal static class MetrabsBenchmark
         var frameSetup = new Stopwatch();
         var cutting = new Stopwatch();
         int frames = 0;
+        TimeSpan processorBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
         using (var reader = VideoReader.Open(clip))
         using (var frame = new OpenCvSharp.Mat())
             while (true)
@@ -118,14 +126,17 @@ internal static class MetrabsBenchmark
                 decode.Stop();
                 if (!more) break;
                 frameSetup.Start();
-                cropper.SetFrame(frame);
+                var frameCrops = augmentations.Select(a => MetrabsCropGeometry.For(camera, detection.SubjectBoxes[frames]!, a, side)).ToArray();
+                cropper.SetFrame(frame, frameCrops);
                 frameSetup.Stop();
                 cutting.Start();
                 for (int a = 0; a < augmentations.Count; a++)
-                    cropper.Crop(MetrabsCropGeometry.For(camera, detection.SubjectBoxes[frames]!, augmentations[a], side), crops.AsSpan(a * cropper.CropValueCount, cropper.CropValueCount), true);
+                    cropper.Crop(frameCrops[a], crops.AsSpan(a * cropper.CropValueCount, cropper.CropValueCount), true);
                 cutting.Stop();
                 frames++;
             }
+        double processorMilliseconds = (Process.GetCurrentProcess().TotalProcessorTime - processorBefore).TotalMilliseconds / frames;
+        double wallMilliseconds = wall.Elapsed.TotalMilliseconds / frames;
         var geometries = augmentations.Select(a => MetrabsCropGeometry.For(camera, detection.SubjectBoxes[0]!, a, side)).ToArray();
         var random = new Random(2);
         float[] out2d = Enumerable.Range(0, joints * 2).Select(_ => (float)(16 + 224 * random.NextDouble())).ToArray();
@@ -149,8 +160,9 @@ internal static class MetrabsBenchmark
         }
         reconstruction.Stop();
         Console.WriteLine($"  the stage's own work per frame, one thread, 5 augmentations: decode {decode.Elapsed.TotalMilliseconds / frames:F1} ms, " +
-            $"linear light {frameSetup.Elapsed.TotalMilliseconds / frames:F1} ms, 5 crops {cutting.Elapsed.TotalMilliseconds / frames:F1} ms, " +
-            $"reconstruction {reconstruction.Elapsed.TotalMilliseconds / frames:F2} ms");
+            $"crop geometry and linear light {frameSetup.Elapsed.TotalMilliseconds / frames:F1} ms, 5 crops (with the pyramid) {cutting.Elapsed.TotalMilliseconds / frames:F1} ms, " +
+            $"reconstruction {reconstruction.Elapsed.TotalMilliseconds / frames:F2} ms; decoding and cutting took {processorMilliseconds:F1} ms of processor time a frame " +
+            $"in {wallMilliseconds:F1} ms (decoder and OpenCV threads included)");
     }
 
     // ONNX Runtime on its own: the same count of crops in batches of the same size, from buffers made beforehand.

@@ -31,10 +31,10 @@ public abstract class PoseCmdletBase : FileInputCmdletBase
     [ArgumentCompleter(typeof(MetrabsSkeletonCompleter))]
     public string Skeleton { get; set; } = PoseEstimationSettings.DefaultMetrabsSkeleton;
 
-    /// <summary>MeTRAbs: frames whose crops go through the network together (default 8); changes speed and memory, not results.</summary>
+    /// <summary>MeTRAbs: frames whose crops go through the network together (default 1, fastest on a CPU); changes speed and memory, not results.</summary>
     [Parameter]
     [ValidateRange(1, 1024)]
-    public int BatchSize { get; set; } = 8;
+    public int BatchSize { get; set; } = new PoseEstimationSettings().BatchSizeFrames;
 
     /// <summary>BlazePose's landmark network: Lite, Full (default) or Heavy.</summary>
     [Parameter]

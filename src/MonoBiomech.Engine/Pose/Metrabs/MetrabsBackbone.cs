@@ -55,6 +55,8 @@ internal sealed class MetrabsBackbone(string modelPath, InferenceSession session
                 ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
                 LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
             };
+            // Between batches ONNX Runtime's threads would spin for work and take the cores the decoding thread needs.
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             session = new InferenceSession(path, options);
         }
         catch (OnnxRuntimeException e)

@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Runtime.InteropServices;
 using OpenCvSharp;
 
 namespace MonoBiomech.Engine.Pose.Metrabs;
@@ -6,17 +6,23 @@ namespace MonoBiomech.Engine.Pose.Metrabs;
 /// <summary>
 /// Cuts MeTRAbs' augmented crops out of one video frame at a time: the frame in linear light, an image pyramid of
 /// 2×2 means (so a crop that shrinks the person 5× does not alias), a bilinear perspective warp per crop with zeros
-/// outside the frame, the photometric augmentation, RGB. One per thread; holds its images between frames.
+/// outside the frame, the photometric augmentation, RGB. Only the part of the frame the frame's crops can see is
+/// converted and averaged (the same pixels as a whole-frame pyramid, since the part is aligned to the coarsest level).
+/// One per thread; holds its images between frames.
 /// </summary>
 internal sealed class MetrabsCropper : IDisposable
 {
     // (value / 255)^2.2: sRGB-ish to linear light, so the pyramid averages light, not gamma-encoded values.
     private static readonly float[] LinearLightValues = Enumerable.Range(0, 256).Select(i => (float)Math.Pow(i / 255.0, 2.2)).ToArray();
 
+    // The part of the frame kept reaches this far past the crops' corners (bilinear taps, the coarsest level's pixel).
+    private const int RegionMarginPixels = (1 << MetrabsCropGeometry.MaxPyramidLevel) + 2;
+
     private readonly Mat _linearLightTable = Mat.FromPixelData(1, 256, MatType.CV_32FC1, LinearLightValues);
     private readonly Mat[] _levels = Enumerable.Range(0, MetrabsCropGeometry.MaxPyramidLevel + 1).Select(_ => new Mat()).ToArray();
     private readonly bool[] _levelReady = new bool[MetrabsCropGeometry.MaxPyramidLevel + 1];
-    private readonly Mat _warped = new(), _logarithm = new(), _encoded = new();
+    private readonly Mat _warped = new(), _halfWarped = new();
+    private Rect _region;
 
     public MetrabsCropper(int cropSidePixels)
     {
@@ -29,49 +35,127 @@ internal sealed class MetrabsCropper : IDisposable
     /// <summary>Values per crop: side × side × 3.</summary>
     public int CropValueCount => CropSidePixels * CropSidePixels * 3;
 
-    /// <summary>Takes the next frame (8-bit BGR, as the video reader decodes it); pyramid levels are built when a crop needs them.</summary>
-    public void SetFrame(Mat bgrFrame)
+    /// <summary>
+    /// Takes the next frame (8-bit BGR, as the video reader decodes it) and the crops that will be cut from it; the
+    /// pyramid levels are built when a crop needs them.
+    /// </summary>
+    public void SetFrame(Mat bgrFrame, IReadOnlyList<MetrabsCropGeometry> crops)
     {
         if (bgrFrame.Type() != MatType.CV_8UC3) throw new ArgumentException("Expected an 8-bit, 3-channel BGR frame.", nameof(bgrFrame));
-        Cv2.LUT(bgrFrame, _linearLightTable, _levels[0]);
+        _region = RegionSeen(crops, bgrFrame.Width, bgrFrame.Height, CropSidePixels);
+        if (_region.Width > 0 && _region.Height > 0)
+            using (var part = new Mat(bgrFrame, _region))
+                Cv2.LUT(part, _linearLightTable, _levels[0]);
         _levelReady[0] = true;
         for (int l = 1; l < _levelReady.Length; l++) _levelReady[l] = false;
     }
 
     /// <summary>
     /// Writes the crop <paramref name="geometry"/> describes into <paramref name="destination"/> (side × side × 3 values
-    /// in [0, 1], RGB): channels last (NHWC) or first (NCHW); as float, or as Half (round to nearest even, as the
-    /// reference feeds its float16 network).
+    /// in [0, 1], RGB): channels last (NHWC) or first (NCHW); as Half (rounded to nearest even), or as float with
+    /// float16's precision (the encoding is a table over float16 values: 3 significant digits, 8 times finer than
+    /// the video's 8 bits).
     /// </summary>
-    public unsafe void Crop<T>(MetrabsCropGeometry geometry, Span<T> destination, bool channelsLast) where T : unmanaged, INumberBase<T>
+    public void Crop<T>(MetrabsCropGeometry geometry, Span<T> destination, bool channelsLast) where T : unmanaged
     {
+        if (typeof(T) != typeof(Half) && typeof(T) != typeof(float)) throw new NotSupportedException("Crops are float or Half.");
         if (!_levelReady[0]) throw new InvalidOperationException("SetFrame first.");
         if (destination.Length != CropValueCount) throw new ArgumentException($"Expected {CropValueCount} values.", nameof(destination));
+        if (_region.Width == 0 || _region.Height == 0)
+        {
+            destination.Clear(); // the crops see nothing of the frame
+            return;
+        }
         Mat level = Level(geometry.PyramidLevel);
-        using (var homography = Mat.FromPixelData(3, 3, MatType.CV_64FC1, geometry.CropToLevelPixels.ToArray()))
+        if (level.Empty())
+        {
+            destination.Clear(); // the part of the frame seen is a sliver thinner than one pixel of this level
+            return;
+        }
+        // crop pixels → level pixels of the whole frame → pixels of the part kept
+        double shift = 1.0 / (1 << geometry.PyramidLevel);
+        Matrix3 toRegion = new Matrix3(1, 0, -_region.X * shift, 0, 1, -_region.Y * shift, 0, 0, 1) * geometry.CropToLevelPixels;
+        using (var homography = Mat.FromPixelData(3, 3, MatType.CV_64FC1, toRegion.ToArray()))
             Cv2.WarpPerspective(level, _warped, homography, new Size(CropSidePixels, CropSidePixels),
                 InterpolationFlags.Linear | InterpolationFlags.WarpInverseMap, BorderTypes.Constant, Scalar.All(0));
-        // x^(γ/2.2) as exp(γ/2.2 · ln x): the same values as Cv2.Pow (ln 0 = −∞ gives 0) in an eighth of the time.
-        Cv2.Log(_warped, _logarithm);
-        _logarithm.ConvertTo(_logarithm, MatType.CV_32FC3, geometry.Augmentation.Gamma / 2.2);
-        Cv2.Exp(_logarithm, _encoded);
+        // Linear light to float16, then one pass that encodes (x^(γ/2.2) by table, one entry per float16 value), swaps
+        // BGR to RGB and lays the values out: a third of the time of OpenCV's log, exp, colour swap and conversion.
+        _warped.ConvertTo(_halfWarped, MatType.CV_16FC3);
+        GammaTable table = GammaTable.For(geometry.Augmentation.Gamma);
+        if (typeof(T) == typeof(Half)) Encode(_halfWarped, table.HalfBits, MemoryMarshal.Cast<T, ushort>(destination), channelsLast);
+        else Encode(_halfWarped, table.Singles, MemoryMarshal.Cast<T, float>(destination), channelsLast);
+    }
 
-        int pixels = CropSidePixels * CropSidePixels;
-        var bgr = new ReadOnlySpan<float>((void*)_encoded.Data, pixels * 3); // a Mat OpenCV allocated whole is continuous
+    // BGR float16 pixels (a Mat OpenCV allocated whole is continuous) → encoded RGB values, pixel-major or plane-major.
+    private static unsafe void Encode<TValue>(Mat bgrHalf, TValue[] table, Span<TValue> destination, bool channelsLast) where TValue : unmanaged
+    {
+        int pixels = destination.Length / 3;
+        var source = new ReadOnlySpan<ushort>((void*)bgrHalf.Data, pixels * 3);
         if (channelsLast)
-            for (int p = 0; p < pixels; p++)
+            for (int p = 0, i = 0; p < pixels; p++, i += 3)
             {
-                destination[3 * p] = T.CreateTruncating(bgr[3 * p + 2]);
-                destination[3 * p + 1] = T.CreateTruncating(bgr[3 * p + 1]);
-                destination[3 * p + 2] = T.CreateTruncating(bgr[3 * p]);
+                destination[i] = table[source[i + 2]];
+                destination[i + 1] = table[source[i + 1]];
+                destination[i + 2] = table[source[i]];
             }
         else
-            for (int p = 0; p < pixels; p++)
+            for (int p = 0, i = 0; p < pixels; p++, i += 3)
             {
-                destination[p] = T.CreateTruncating(bgr[3 * p + 2]);
-                destination[pixels + p] = T.CreateTruncating(bgr[3 * p + 1]);
-                destination[2 * pixels + p] = T.CreateTruncating(bgr[3 * p]);
+                destination[p] = table[source[i + 2]];
+                destination[pixels + p] = table[source[i + 1]];
+                destination[2 * pixels + p] = table[source[i]];
             }
+    }
+
+    /// <summary>
+    /// x^(γ/2.2) for every float16 x, as float16 bits and as float; made once per γ in a process. The input's rounding
+    /// to float16 moves an output by at most γ/2.2 of a float16 step: below a float16 network's own input rounding.
+    /// </summary>
+    private sealed class GammaTable
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<double, Lazy<GammaTable>> Tables = new();
+
+        private GammaTable(double gamma)
+        {
+            double exponent = gamma / 2.2;
+            for (int bits = 0; bits < 65536; bits++)
+            {
+                double x = (double)BitConverter.UInt16BitsToHalf((ushort)bits);
+                double value = x > 0 && double.IsFinite(x) ? Math.Pow(x, exponent) : 0; // the warp makes no negatives; 0 stays 0
+                Singles[bits] = (float)value;
+                HalfBits[bits] = BitConverter.HalfToUInt16Bits((Half)value);
+            }
+        }
+
+        public float[] Singles { get; } = new float[65536];
+        public ushort[] HalfBits { get; } = new ushort[65536];
+
+        public static GammaTable For(double gamma) => Tables.GetOrAdd(gamma, g => new Lazy<GammaTable>(() => new GammaTable(g))).Value;
+    }
+
+    // The frame pixels the crops' corners reach (each crop is a convex quadrilateral of the frame), widened by the
+    // margin, aligned to the coarsest level so its pyramid holds the whole frame's pyramid pixels, clipped to the frame.
+    private static Rect RegionSeen(IReadOnlyList<MetrabsCropGeometry> crops, int width, int height, int side)
+    {
+        const int align = 1 << MetrabsCropGeometry.MaxPyramidLevel;
+        double left = double.MaxValue, top = double.MaxValue, right = double.MinValue, bottom = double.MinValue;
+        foreach (MetrabsCropGeometry crop in crops)
+        {
+            double scale = 1 << crop.PyramidLevel;
+            foreach ((double u, double v) in new[] { (-1.0, -1.0), (side, -1.0), (-1.0, side), (side, (double)side) })
+            {
+                Vector3d p = crop.CropToLevelPixels * new Vector3d(u, v, 1);
+                if (!(p.Z > 0)) return new Rect(0, 0, width, height); // a corner beyond the horizon: keep everything
+                double x = (p.X / p.Z + 0.5) * scale - 0.5, y = (p.Y / p.Z + 0.5) * scale - 0.5;
+                (left, top, right, bottom) = (Math.Min(left, x), Math.Min(top, y), Math.Max(right, x), Math.Max(bottom, y));
+            }
+        }
+        if (crops.Count == 0) return new Rect(0, 0, 0, 0);
+        int x0 = Math.Clamp((int)Math.Floor((left - RegionMarginPixels) / align) * align, 0, width);
+        int y0 = Math.Clamp((int)Math.Floor((top - RegionMarginPixels) / align) * align, 0, height);
+        int x1 = Math.Clamp((int)Math.Ceiling((right + RegionMarginPixels) / align) * align, x0, width);
+        int y1 = Math.Clamp((int)Math.Ceiling((bottom + RegionMarginPixels) / align) * align, y0, height);
+        return new Rect(x0, y0, x1 - x0, y1 - y0);
     }
 
     // Level l: the 2×2 means of level l−1, an odd last row or column dropped (the pyramid MeTRAbs was trained with).
@@ -80,11 +164,15 @@ internal sealed class MetrabsCropper : IDisposable
         if (_levelReady[level]) return _levels[level];
         Mat finer = Level(level - 1);
         int width = finer.Cols / 2 * 2, height = finer.Rows / 2 * 2;
-        if (width == 0 || height == 0) throw new InvalidOperationException("The frame is too small for the crop's pyramid level.");
+        _levelReady[level] = true;
+        if (width == 0 || height == 0)
+        {
+            _levels[level].Release();
+            return _levels[level];
+        }
         // Bilinear at exactly half size samples each 2×2 block at its centre, i.e. its mean, and is twice as fast as Area.
         using (var even = new Mat(finer, new Rect(0, 0, width, height)))
             Cv2.Resize(even, _levels[level], new Size(width / 2, height / 2), 0, 0, InterpolationFlags.Linear);
-        _levelReady[level] = true;
         return _levels[level];
     }
 
@@ -93,7 +181,6 @@ internal sealed class MetrabsCropper : IDisposable
         _linearLightTable.Dispose();
         foreach (Mat m in _levels) m.Dispose();
         _warped.Dispose();
-        _logarithm.Dispose();
-        _encoded.Dispose();
+        _halfWarped.Dispose();
     }
 }

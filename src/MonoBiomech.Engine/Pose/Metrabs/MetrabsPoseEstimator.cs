@@ -225,8 +225,8 @@ internal static class MetrabsPoseEstimator
                     {
                         Mat pinholeFrame = undistortion?.Apply(frame) ?? frame;
                         PersonBox pinholeBox = undistortion?.Apply(box) ?? box;
-                        cropper.SetFrame(pinholeFrame);
                         var geometries = augmentations.Select(a => MetrabsCropGeometry.For(camera, pinholeBox, a, side)).ToArray();
+                        cropper.SetFrame(pinholeFrame, geometries);
                         int first = batch.CropCount;
                         for (int a = 0; a < geometries.Length; a++) batch.Cut(cropper, geometries[a], first + a, channelsLast);
                         batch.CropCount += geometries.Length;
