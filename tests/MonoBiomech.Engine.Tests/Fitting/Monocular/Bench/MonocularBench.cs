@@ -44,12 +44,12 @@ internal static class MonocularBench
 
     /// <summary>
     /// What the acceptance test asserts: the goal, except for the realistic presets, whose 2.5° goal the fitter meets in
-    /// 16 of 32 cases today (worst 3.78°, the occluded far-side ankle when running in an oblique view); there it holds the
-    /// measured level with a margin, so the test fails on a regression while the table keeps showing the goal.
+    /// 21 of 32 cases today (worst 3.52°, the occluded far-side ankle when running in an oblique view; 3.72° on draw 1);
+    /// there it holds the measured level with a margin, so the test fails on a regression while the table keeps showing the goal.
     /// </summary>
     public static double RegressionLimitDegrees(MonocularPreset preset) => preset switch
     {
-        MonocularPreset.Realistic or MonocularPreset.RealisticHipCentred => 4.0,
+        MonocularPreset.Realistic or MonocularPreset.RealisticHipCentred => 3.8,
         _ => FlexionGoalDegrees(preset),
     };
 
