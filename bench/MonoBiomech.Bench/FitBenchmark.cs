@@ -68,7 +68,7 @@ internal static class FitBenchmark
                 var clock = Stopwatch.StartNew();
                 BiomechFitResult result = BiomechFitter.Fit(model, new[] { video.Keypoints }, new BiomechFitSettings(), null, CancellationToken.None)[0];
                 var e = SyntheticErrors.Compare(model, video, result);
-                Console.WriteLine($"{kind} {label}: {result.Metrics.Iterations} it, {clock.Elapsed.TotalSeconds:F2} s, joints 6.. RMSE {e.RmseDegrees(model, Enumerable.Range(6, model.CoordinateCount - 6)):F3} deg, " +
+                Console.WriteLine($"{kind} {label}: {result.Metrics!.Iterations} it, {clock.Elapsed.TotalSeconds:F2} s, joints 6.. RMSE {e.RmseDegrees(model, Enumerable.Range(6, model.CoordinateCount - 6)):F3} deg, " +
                     $"site {e.MeanSiteErrorMillimetres:F2} mm, max scale error {100 * e.MaxScaleFactorError:F2} %, β {string.Join(" ", result.ScaleIncrements.Select(b => b.ToString("F3")))} vs {string.Join(" ", scales.Select(b => b.ToString("F3")))}");
                 Console.WriteLine("   " + string.Join(" ", Enumerable.Range(0, model.CoordinateCount).Select(d => $"{model.Coordinates[d].Name}={(model.Coordinates[d].Kind == CoordinateKind.Translation ? 1000 * e.CoordinateRmse[d] : e.CoordinateRmse[d] * 180 / Math.PI):F2}")));
             }
@@ -97,7 +97,7 @@ internal static class FitBenchmark
                 double max = e.CoordinateRmse[worstJoint] * 180 / Math.PI;
                 worst.Add(max);
                 for (int i = 0; i < major.Length; i++) sumOfSquares[i] += e.CoordinateRmse[major[i]] * e.CoordinateRmse[major[i]];
-                Console.WriteLine($"{kind} seed {seed}: worst major-joint RMSE {max:F2} deg ({model.Coordinates[worstJoint].Name}), max scale error {100 * e.MaxScaleFactorError:F2} %, {result.Metrics.Iterations} iterations, {result.SwappedFrames} frames relabelled");
+                Console.WriteLine($"{kind} seed {seed}: worst major-joint RMSE {max:F2} deg ({model.Coordinates[worstJoint].Name}), max scale error {100 * e.MaxScaleFactorError:F2} %, {result.Metrics!.Iterations} iterations, {result.SwappedFrames} frames relabelled");
             }
             worst.Sort();
             Console.WriteLine($"{kind}: median of per-clip worst major-joint RMSE {worst[worst.Count / 2]:F2} deg, max {worst[^1]:F2} deg; RMSE over all clips: " +

@@ -7,10 +7,12 @@ using Model = MonoBiomech.Engine.BodyModels.BodyModel;
 namespace MonoBiomech.Bench;
 
 /// <summary>
-/// `fit-accuracy-monocular [model.xml ...] [frames]`: the monocular acceptance bench (tests/.../Fitting/Monocular, compiled
-/// in here): every motion × view × error preset on MuJoCo-generated clips, fitted with default settings; prints the
-/// markdown table of the acceptance tests row by row (with the fit time of each case) and the totals. Default models:
-/// models/monobiomech_body.xml and, where ../shared is present, humanoid_torque.xml. Needs gcc and libmujoco-dev.
+/// `fit-accuracy-monocular [model.xml ...] [frames] [own] [realistic] [seed=N]`: the monocular acceptance bench
+/// (tests/.../Fitting/Monocular, compiled in here): every motion × view × error preset on MuJoCo-generated clips, fitted
+/// with default settings; prints the markdown table of the acceptance tests row by row (with the fit time of each case)
+/// and the totals. Default models: models/monobiomech_body.xml and, where ../shared is present, humanoid_torque.xml.
+/// `own`: our model only; `realistic`: the realistic presets only; `seed=N`: draw N of subjects, cameras and errors
+/// (0, the default, is the acceptance tests' draw). Needs gcc and libmujoco-dev.
 /// </summary>
 internal static class MonocularAccuracyBenchmark
 {
@@ -22,14 +24,18 @@ internal static class MonocularAccuracyBenchmark
             return;
         }
         int frames = args.Select(a => int.TryParse(a, out int v) ? v : 0).FirstOrDefault(v => v > 0, MonocularMotionClip.DefaultFrames);
+        int draw = args.Where(a => a.StartsWith("seed=", StringComparison.Ordinal)).Select(a => int.Parse(a["seed=".Length..], System.Globalization.CultureInfo.InvariantCulture)).LastOrDefault();
+        bool ownOnly = args.Contains("own"), realisticOnly = args.Contains("realistic");
         var models = args.Where(a => a.EndsWith(".xml", StringComparison.OrdinalIgnoreCase)).Select(a => (Label: Path.GetFileNameWithoutExtension(a), Path: Path.GetFullPath(a))).ToList();
         if (models.Count == 0)
         {
             models.Add(("own", Path.Combine(SharedData.RepositoryRoot, "models", "monobiomech_body.xml")));
-            if (SharedData.Directory is not null) models.Add(("upstream", SharedData.DataFile("humanoid_torque.xml")));
+            if (ownOnly) Console.WriteLine("(own model only)");
+            else if (SharedData.Directory is not null) models.Add(("upstream", SharedData.DataFile("humanoid_torque.xml")));
             else Console.WriteLine("(upstream's model skipped: ../shared is absent; set MONOBIOMECH_SHARED to include it)");
         }
-        Console.WriteLine($"fit-accuracy-monocular: {frames} frames at {MonocularMotionClip.DefaultFramesPerSecond} fps per clip, {Environment.ProcessorCount} processors");
+        var cases = MonocularBench.Cases.Where(c => !realisticOnly || c.Preset is MonocularPreset.Realistic or MonocularPreset.RealisticHipCentred).ToList();
+        Console.WriteLine($"fit-accuracy-monocular: {frames} frames at {MonocularMotionClip.DefaultFramesPerSecond} fps per clip, draw {draw}, {Environment.ProcessorCount} processors");
 
         var results = new List<MonocularCaseResult>();
         var clock = Stopwatch.StartNew();
@@ -41,10 +47,10 @@ internal static class MonocularAccuracyBenchmark
             Console.Write(MonocularBench.TableHeader);
             foreach (MonocularMotion motion in Enum.GetValues<MonocularMotion>())
             {
-                MonocularMotionClip clip = MonocularMotionClip.Generate(oracle, path, motion, MonocularBench.ClipSeed(motion), frames);
-                foreach ((MonocularView view, MonocularPreset preset) in MonocularBench.Cases)
+                MonocularMotionClip clip = MonocularMotionClip.Generate(oracle, path, motion, MonocularBench.ClipSeed(motion, draw), frames);
+                foreach ((MonocularView view, MonocularPreset preset) in cases)
                 {
-                    MonocularCaseResult result = MonocularBench.FitAndMeasure(model, label, MonocularBench.Record(clip, view, preset), preset);
+                    MonocularCaseResult result = MonocularBench.FitAndMeasure(model, label, MonocularBench.Record(clip, view, preset, draw), preset);
                     results.Add(result);
                     Console.Write(MonocularBench.TableRow(result));
                 }

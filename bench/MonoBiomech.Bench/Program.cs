@@ -13,6 +13,6 @@ switch (args.FirstOrDefault())
     case "fit": FitBenchmark.Run(args[1..]); break;
     default:
         Console.WriteLine("usage: dotnet run -c Release --project bench/MonoBiomech.Bench -- <benchmark>");
-        Console.WriteLine("  detection | kinematics | pose [clips] | metrabs [frames] [long-seconds] | fit [accuracy | sweep [clips] [view=degrees]] | fit-accuracy-monocular [model.xml ...] [frames]");
+        Console.WriteLine("  detection | kinematics | pose [clips] | metrabs [frames] [long-seconds] | fit [accuracy | sweep [clips] [view=degrees]] | fit-accuracy-monocular [model.xml ...] [frames] [own] [realistic] [seed=N]");
         break;
 }

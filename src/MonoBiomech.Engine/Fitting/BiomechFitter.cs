@@ -96,16 +96,15 @@ public static class BiomechFitter
             var motion = (MotionPriorGoal)robust.Goals.Single(g => g is MotionPriorGoal);
             // (A second adaptation pass was measured too: within ±0.2°, not worth its cost.)
             var adapted = new MotionPriorGoal(MotionPriorGoal.AdaptedSigmas(model, problems, state, motion.Sigmas, AdaptedSigmaPerRmsAcceleration));
-            // The outliers the robust fit shows are left out of the last stage (see OutlierRejection).
-            var outliers = problems.Select((p, v) => OutlierRejection.Find(model, p, state.Videos[v], state,
-                settings.Huber3dCentimetres / CentimetresPerMetre, settings.Huber2dPixels)).ToArray();
-            var shapeFactors = problems.Select((p, v) => (p, outliers[v].Shape)).ToDictionary(e => e.p, e => e.Shape);
-            var reprojectionFactors = problems.Select((p, v) => (p, outliers[v].Reprojection)).ToDictionary(e => e.p, e => e.Reprojection);
+            // The outliers the robust fit shows are left out of the last stage, and the 2D goal is weighted by the noise
+            // its residuals show (see OutlierRejection, ReprojectionGoal).
+            var residuals = problems.Select((p, v) => (Problem: p, Analysis: OutlierRejection.Find(model, p, state.Videos[v], state,
+                settings.Huber3dCentimetres / CentimetresPerMetre, settings.Huber2dPixels))).ToDictionary(e => e.Problem, e => e.Analysis);
             FitGoal Adapt(FitGoal goal) => goal switch
             {
                 MotionPriorGoal => adapted,
-                Keypoint3dShapeGoal shape => shape.WithObservationWeightFactors(shapeFactors),
-                ReprojectionGoal reprojection => reprojection.WithObservationWeightFactors(reprojectionFactors),
+                Keypoint3dShapeGoal shape => shape.WithResiduals(residuals),
+                ReprojectionGoal reprojection => reprojection.WithResiduals(residuals),
                 _ => goal,
             };
             // β and Δ stay free: holding them cut a 300-frame fit from 1.75 s to 1.16 s but left running 0.2-0.5° worse.

@@ -20,10 +20,19 @@ internal static class OutlierRejection
     /// <summary>Fewer observations than this keep all of a keypoint's observations.</summary>
     private const int MinimumObservations = 10;
 
-    /// <summary>[frame, keypoint] weight factors (1 kept, 0 outlier) of one video's 3D and 2D observations at the fitted state.</summary>
+    /// <summary>
+    /// Median of a χ² variable with 3 and with 2 degrees of freedom: the median squared error of a 3D (2D) point whose
+    /// coordinates have independent errors of variance σ² is this multiple of σ².
+    /// </summary>
+    private const double MedianChiSquare3 = 2.3660, MedianChiSquare2 = 1.3863;
+
+    /// <summary>
+    /// One video's residuals at the fitted state: which observations are outliers, and the white error per coordinate
+    /// of the others (robustly, from their median squared error), for the last stage.
+    /// </summary>
     /// <param name="huberThresholdMetres">The 3D goal's Huber threshold: no smaller 3D error is an outlier.</param>
     /// <param name="huberThresholdPixels">The 2D goal's Huber threshold: no smaller 2D error is an outlier.</param>
-    public static (double[] Shape, double[] Reprojection) Find(BodyModel model, VideoFitProblem problem, VideoFitState video, SubjectFitState subject,
+    public static ResidualAnalysis Find(BodyModel model, VideoFitProblem problem, VideoFitState video, SubjectFitState subject,
         double huberThresholdMetres, double huberThresholdPixels)
     {
         int n = model.CoordinateCount, keypoints = problem.KeypointCount, frames = problem.FrameCount;
@@ -55,7 +64,21 @@ internal static class OutlierRejection
                 }
             }
         }
-        return (Factors(shapeErrors, frames, keypoints, huberThresholdMetres), Factors(reprojectionErrors, frames, keypoints, huberThresholdPixels));
+        double[] shape = Factors(shapeErrors, frames, keypoints, huberThresholdMetres);
+        double[] reprojection = Factors(reprojectionErrors, frames, keypoints, huberThresholdPixels);
+        return new ResidualAnalysis(shape, reprojection,
+            InlierVariance(shapeErrors, shape, MedianChiSquare3) ?? problem.NoiseVarianceSquareMetres,
+            InlierVariance(reprojectionErrors, reprojection, MedianChiSquare2) ?? problem.ReprojectionNoiseVarianceSquarePixels);
+    }
+
+    /// <summary>σ² per coordinate from the kept observations' squared errors: median / median of χ²; null with too few.</summary>
+    private static double? InlierVariance(double[] squareErrors, double[] factors, double medianChiSquare)
+    {
+        var kept = new List<double>();
+        for (int i = 0; i < squareErrors.Length; i++)
+            if (!double.IsNaN(squareErrors[i]) && factors[i] > 0) kept.Add(squareErrors[i]);
+        if (kept.Count < MinimumObservations) return null;
+        return FitInitialisation.Median(kept) / medianChiSquare;
     }
 
     private static double[] Factors(double[] squareErrors, int frames, int keypoints, double huberThreshold)
@@ -76,3 +99,11 @@ internal static class OutlierRejection
         return factors;
     }
 }
+
+/// <summary>What the robust fit's residuals say of one video's keypoints, for the last stage.</summary>
+/// <param name="ShapeWeightFactors">[frame, keypoint] factor on the 3D observation weights: 1 kept, 0 outlier.</param>
+/// <param name="ReprojectionWeightFactors">[frame, keypoint] factor on the 2D observation weights: 1 kept, 0 outlier.</param>
+/// <param name="NoiseVarianceSquareMetres">Variance of a kept 3D keypoint coordinate's error about the fitted model, m².</param>
+/// <param name="ReprojectionNoiseVarianceSquarePixels">Variance of a kept 2D keypoint coordinate's error about the fitted model, px².</param>
+internal sealed record ResidualAnalysis(double[] ShapeWeightFactors, double[] ReprojectionWeightFactors,
+    double NoiseVarianceSquareMetres, double ReprojectionNoiseVarianceSquarePixels);

@@ -4,7 +4,7 @@ using MonoBiomech.Engine.Fitting.Solver;
 namespace MonoBiomech.Engine.Tests.Fitting;
 
 /// <summary>After a robust fit, a gross outlier is found in 3D and in 2D and hardly any clean observation is taken for one
-/// (Gaussian errors pass 3 medians in 0.2 % of 2D observations).</summary>
+/// (Gaussian errors pass 3 medians in 0.2 % of 2D observations); the inliers' errors give the noise level.</summary>
 public sealed class OutlierRejectionTests
 {
     [Fact]
@@ -24,13 +24,20 @@ public sealed class OutlierRejectionTests
         var lm = new LevenbergMarquardt(fixture.Objective, new SchurBandedSolver(fixture.Model, new[] { fixture.Problem }, fixture.Parallel),
             new LevenbergMarquardtOptions(1e-6));
         foreach (var stage in fixture.Stages) lm.Run(stage, fixture.State, null, CancellationToken.None);
-        (double[] shape, double[] reprojection) = OutlierRejection.Find(fixture.Model, fixture.Problem, fixture.State.Videos[0], fixture.State,
+        ResidualAnalysis analysis = OutlierRejection.Find(fixture.Model, fixture.Problem, fixture.State.Videos[0], fixture.State,
             fixture.Settings.Huber3dCentimetres / 100, fixture.Settings.Huber2dPixels);
+        double[] shape = analysis.ShapeWeightFactors, reprojection = analysis.ReprojectionWeightFactors;
 
         int outlier = frame * keypoints + keypoint;
         Assert.Equal(0, shape[outlier]);
         Assert.Equal(0, reprojection[outlier]);
         Assert.True(shape.Count(f => f == 0) <= 1 + shape.Length / 500, $"{shape.Count(f => f == 0)} 3D observations left out");
         Assert.True(reprojection.Count(f => f == 0) <= 1 + reprojection.Length / 200, $"{reprojection.Count(f => f == 0)} 2D observations left out");
+
+        // The inliers' errors give the noise the keypoints were made with (10 mm, 2 px per coordinate), a little less
+        // where the fit absorbs part of it.
+        double sigma3dMillimetres = 1000 * Math.Sqrt(analysis.NoiseVarianceSquareMetres), sigma2dPixels = Math.Sqrt(analysis.ReprojectionNoiseVarianceSquarePixels);
+        Assert.InRange(sigma3dMillimetres, 8, 11);
+        Assert.InRange(sigma2dPixels, 1.6, 2.2);
     }
 }

@@ -4,19 +4,19 @@ namespace MonoBiomech.Engine.Fitting.Goals;
 /// <summary>
 /// The shape of the 3D keypoints: each observed keypoint against its model site in the camera frame, up to the frame's
 /// common offset τ (monocular 3D is good in shape, poor in absolute depth). Huber loss on the norm of each point's error
-/// (upstream's loss); residuals are measured in units of <see cref="ReferenceErrorMetres"/>. Optionally each keypoint's
-/// weights are multiplied by a factor per observation (<see cref="OutlierRejection"/>).
+/// (upstream's loss); residuals are measured in units of <see cref="ReferenceErrorMetres"/>. Given a robust fit's
+/// residuals, its outliers are left out (<see cref="OutlierRejection"/>).
 /// </summary>
-/// <param name="observationWeightFactors">Per video, [frame, keypoint] factor on the observation weights; null: 1.</param>
-internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres, IReadOnlyDictionary<VideoFitProblem, double[]>? observationWeightFactors = null) : FitGoal
+/// <param name="residuals">Per video, what an earlier robust fit's residuals showed; null: every observation counts.</param>
+internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres, IReadOnlyDictionary<VideoFitProblem, ResidualAnalysis>? residuals = null) : FitGoal
 {
     /// <summary>The length that costs one unit: upstream's loss takes 3D errors in centimetres.</summary>
     public const double ReferenceErrorMetres = 0.01;
 
     private readonly double huberThreshold = huberThresholdMetres / ReferenceErrorMetres;
 
-    /// <summary>This goal with each video's observation weights multiplied by <paramref name="factors"/> ([frame, keypoint]).</summary>
-    public Keypoint3dShapeGoal WithObservationWeightFactors(IReadOnlyDictionary<VideoFitProblem, double[]> factors) => new(huberThresholdMetres, factors);
+    /// <summary>This goal without the outliers of <paramref name="robustFitResiduals"/>.</summary>
+    public Keypoint3dShapeGoal WithResiduals(IReadOnlyDictionary<VideoFitProblem, ResidualAnalysis> robustFitResiduals) => new(huberThresholdMetres, robustFitResiduals);
 
     public override string Name => "3D keypoint shape";
 
@@ -25,7 +25,7 @@ internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres, IReadOnly
     {
         VideoFitProblem problem = frame.Problem;
         int t = frame.Frame, keypoints = problem.KeypointCount;
-        double[]? factors = observationWeightFactors?[problem];
+        double[]? factors = residuals?[problem].ShapeWeightFactors;
         double[] tau = frame.State.KeypointOffsetsMetres;
         double tx = tau[t * 3], ty = tau[t * 3 + 1], tz = tau[t * 3 + 2];
         Span<double> residual = stackalloc double[3];
@@ -57,21 +57,32 @@ internal sealed class Keypoint3dShapeGoal(double huberThresholdMetres, IReadOnly
 /// Reprojection of the model sites through the camera onto the 2D keypoints, in pixels: where the absolute path comes
 /// from. Huber loss on each point's pixel error, weighted relative to the 3D goal: by a fixed factor (upstream: 0.1), or,
 /// without one, by the ratio of the video's estimated 3D and 2D noise variances, so each term counts as much as its
-/// keypoints are precise (maximum likelihood; monocular 3D is often the noisier of the two). Optionally each keypoint's
-/// weights are multiplied by a factor per observation (<see cref="OutlierRejection"/>).
+/// keypoints are precise (maximum likelihood; monocular 3D is often the noisier of the two).
+/// Given a robust fit's residuals (<see cref="OutlierRejection"/>), its outliers are left out, the noise variances are
+/// the residuals' (the errors about the fitted model, where the input's second differences only see the white part),
+/// and each point's Huber threshold grows where its weight says it is less certain (an occluded point's errors are
+/// larger: at a fixed threshold they were all "outliers" and lost their pull, while the far-side ankle needs it).
 /// </summary>
-/// <param name="observationWeightFactors">Per video, [frame, keypoint] factor on the observation weights; null: 1.</param>
-internal sealed class ReprojectionGoal(double? fixedRelativeWeight, double huberThresholdPixels, IReadOnlyDictionary<VideoFitProblem, double[]>? observationWeightFactors = null) : FitGoal
+/// <param name="residuals">Per video, what an earlier robust fit's residuals showed; null: every observation counts.</param>
+internal sealed class ReprojectionGoal(double? fixedRelativeWeight, double huberThresholdPixels, IReadOnlyDictionary<VideoFitProblem, ResidualAnalysis>? residuals = null) : FitGoal
 {
+    /// <summary>With residuals: a point's Huber threshold is at least this many of its own σ (σ₂ / √weight).</summary>
+    private const double HuberThresholdInNoiseSigmas = 2;
+
     public override string Name => "2D reprojection";
 
-    /// <summary>This goal with each video's observation weights multiplied by <paramref name="factors"/> ([frame, keypoint]).</summary>
-    public ReprojectionGoal WithObservationWeightFactors(IReadOnlyDictionary<VideoFitProblem, double[]> factors) => new(fixedRelativeWeight, huberThresholdPixels, factors);
+    /// <summary>This goal with the outliers, noise variances and per-point thresholds of <paramref name="robustFitResiduals"/>.</summary>
+    public ReprojectionGoal WithResiduals(IReadOnlyDictionary<VideoFitProblem, ResidualAnalysis> robustFitResiduals) => new(fixedRelativeWeight, huberThresholdPixels, robustFitResiduals);
 
     /// <summary>The relative weight of the 2D goal in a video: (σ₃ / reference)² / σ₂², or the fixed factor.</summary>
-    public double RelativeWeight(VideoFitProblem problem) => fixedRelativeWeight
-        ?? problem.NoiseVarianceSquareMetres / (Keypoint3dShapeGoal.ReferenceErrorMetres * Keypoint3dShapeGoal.ReferenceErrorMetres)
-           / problem.ReprojectionNoiseVarianceSquarePixels;
+    public double RelativeWeight(VideoFitProblem problem)
+    {
+        if (fixedRelativeWeight is { } weight) return weight;
+        (double variance3d, double variance2d) = residuals?[problem] is { } r
+            ? (r.NoiseVarianceSquareMetres, r.ReprojectionNoiseVarianceSquarePixels)
+            : (problem.NoiseVarianceSquareMetres, problem.ReprojectionNoiseVarianceSquarePixels);
+        return variance3d / (Keypoint3dShapeGoal.ReferenceErrorMetres * Keypoint3dShapeGoal.ReferenceErrorMetres) / variance2d;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double AddFrameTerms(FrameEvaluation frame)
@@ -79,7 +90,9 @@ internal sealed class ReprojectionGoal(double? fixedRelativeWeight, double huber
         VideoFitProblem problem = frame.Problem;
         double relativeWeight = RelativeWeight(problem);
         int t = frame.Frame, keypoints = problem.KeypointCount;
-        double[]? factors = observationWeightFactors?[problem];
+        ResidualAnalysis? analysis = residuals?[problem];
+        double[]? factors = analysis?.ReprojectionWeightFactors;
+        double thresholdSigmas = analysis is null ? 0 : HuberThresholdInNoiseSigmas * Math.Sqrt(analysis.ReprojectionNoiseVarianceSquarePixels);
         Span<double> residual = stackalloc double[2];
         Span<double> pointJacobian = stackalloc double[6];
         double cost = 0;
@@ -96,8 +109,9 @@ internal sealed class ReprojectionGoal(double? fixedRelativeWeight, double huber
             residual[1] = v - problem.Observed2dPixels[o + 1];
             double norm = Math.Sqrt(residual[0] * residual[0] + residual[1] * residual[1]);
             double scale = relativeWeight * weight * problem.InverseWeightSum;
-            cost += scale * Huber.Loss(norm, huberThresholdPixels);
-            if (frame.Build) frame.AddResidual(site, residual, 2, pointJacobian, scale * Huber.Weight(norm, huberThresholdPixels), includesKeypointOffset: false);
+            double threshold = Math.Max(huberThresholdPixels, thresholdSigmas / Math.Sqrt(weight));
+            cost += scale * Huber.Loss(norm, threshold);
+            if (frame.Build) frame.AddResidual(site, residual, 2, pointJacobian, scale * Huber.Weight(norm, threshold), includesKeypointOffset: false);
         }
         return cost;
     }

@@ -44,12 +44,12 @@ internal static class MonocularBench
 
     /// <summary>
     /// What the acceptance test asserts: the goal, except for the realistic presets, whose 2.5° goal the fitter meets in
-    /// 16 of 32 cases today (worst 3.78°, the occluded far-side ankle when running in an oblique view); there it holds the
-    /// measured level with a margin, so the test fails on a regression while the table keeps showing the goal.
+    /// 21 of 32 cases today (worst 3.52°, the occluded far-side ankle when running in an oblique view; 3.72° on draw 1);
+    /// there it holds the measured level with a margin, so the test fails on a regression while the table keeps showing the goal.
     /// </summary>
     public static double RegressionLimitDegrees(MonocularPreset preset) => preset switch
     {
-        MonocularPreset.Realistic or MonocularPreset.RealisticHipCentred => 4.0,
+        MonocularPreset.Realistic or MonocularPreset.RealisticHipCentred => 3.8,
         _ => FlexionGoalDegrees(preset),
     };
 
@@ -62,13 +62,17 @@ internal static class MonocularBench
         _ => throw new ArgumentOutOfRangeException(nameof(preset)),
     };
 
-    /// <summary>The subject of a motion's clip: one per motion, shared by its views and presets.</summary>
-    public static int ClipSeed(MonocularMotion motion) => 17 + (int)motion;
+    /// <summary>
+    /// The subject of a motion's clip: one per motion, shared by its views and presets. <paramref name="draw"/> 0 is the
+    /// acceptance tests' draw; others give other subjects, cameras and errors (the benchmark's <c>seed=N</c>), to tell
+    /// a change that helps from one that only suits draw 0.
+    /// </summary>
+    public static int ClipSeed(MonocularMotion motion, int draw = 0) => 17 + (int)motion + 100 * draw;
 
     /// <summary>The recording of a case: the camera depends on motion and view only, so the presets of one view see the same images.</summary>
-    public static MonocularRecording Record(MonocularMotionClip clip, MonocularView view, MonocularPreset preset)
+    public static MonocularRecording Record(MonocularMotionClip clip, MonocularView view, MonocularPreset preset, int draw = 0)
     {
-        int seed = 1000 * (int)clip.Motion + 10 * (int)view;
+        int seed = 1000 * (int)clip.Motion + 10 * (int)view + 100_000 * draw;
         VirtualPhoneCamera camera = VirtualPhoneCamera.Create(clip, view, new Random(seed));
         return MonocularKeypointErrors.For(preset).Record(clip, camera, seed + 1 + (int)preset, $"{clip.Motion}-{view}-{preset}");
     }
@@ -91,11 +95,14 @@ internal static class MonocularBench
         double seconds = clock.Elapsed.TotalSeconds;
 
         int n = fit.CoordinateNames.Count, nTruth = truth.JointCount, frames = fit.FrameCount;
+        // The fit covers the frames from the first to the last one with keypoints (a missing first frame is trimmed):
+        // each fitted frame is compared with the true frame at its timestamp.
+        int[] truthFrame = fit.TimestampsSeconds.Select(s => (int)Math.Round(s * truth.FramesPerSecond)).ToArray();
         double[] rmse = FlexionCoordinates.Select(name =>
         {
             int d = fit.CoordinateNames.ToList().IndexOf(name), e = truth.Model.JointIndex(name);
             double sum = 0;
-            for (int f = 0; f < frames; f++) sum += Math.Pow(fit.CoordinateValues[f * n + d] - truth.Coordinates[f * nTruth + e], 2);
+            for (int f = 0; f < frames; f++) sum += Math.Pow(fit.CoordinateValues[f * n + d] - truth.Coordinates[truthFrame[f] * nTruth + e], 2);
             return Math.Sqrt(sum / frames) * 180 / Math.PI;
         }).ToArray();
 
