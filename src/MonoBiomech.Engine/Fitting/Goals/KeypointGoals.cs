@@ -74,12 +74,12 @@ internal sealed class ReprojectionGoal(double? fixedRelativeWeight, double huber
     /// <summary>This goal with the outliers, noise variances and per-point thresholds of <paramref name="robustFitResiduals"/>.</summary>
     public ReprojectionGoal WithResiduals(IReadOnlyDictionary<VideoFitProblem, ResidualAnalysis> robustFitResiduals) => new(fixedRelativeWeight, huberThresholdPixels, robustFitResiduals);
 
-    /// <summary>The relative weight of the 2D goal in a video: (σ₃ / reference)² / σ₂², or the fixed factor.</summary>
-    public double RelativeWeight(VideoFitProblem problem)
+    /// <summary>The relative weight of the 2D goal in a video: (σ₃ / reference)² / σ₂² (the residuals' when given), or the fixed factor.</summary>
+    private double RelativeWeight(VideoFitProblem problem, ResidualAnalysis? analysis)
     {
         if (fixedRelativeWeight is { } weight) return weight;
-        (double variance3d, double variance2d) = residuals?[problem] is { } r
-            ? (r.NoiseVarianceSquareMetres, r.ReprojectionNoiseVarianceSquarePixels)
+        (double variance3d, double variance2d) = analysis is not null
+            ? (analysis.NoiseVarianceSquareMetres, analysis.ReprojectionNoiseVarianceSquarePixels)
             : (problem.NoiseVarianceSquareMetres, problem.ReprojectionNoiseVarianceSquarePixels);
         return variance3d / (Keypoint3dShapeGoal.ReferenceErrorMetres * Keypoint3dShapeGoal.ReferenceErrorMetres) / variance2d;
     }
@@ -88,9 +88,9 @@ internal sealed class ReprojectionGoal(double? fixedRelativeWeight, double huber
     public override double AddFrameTerms(FrameEvaluation frame)
     {
         VideoFitProblem problem = frame.Problem;
-        double relativeWeight = RelativeWeight(problem);
-        int t = frame.Frame, keypoints = problem.KeypointCount;
         ResidualAnalysis? analysis = residuals?[problem];
+        double relativeWeight = RelativeWeight(problem, analysis);
+        int t = frame.Frame, keypoints = problem.KeypointCount;
         double[]? factors = analysis?.ReprojectionWeightFactors;
         double thresholdSigmas = analysis is null ? 0 : HuberThresholdInNoiseSigmas * Math.Sqrt(analysis.ReprojectionNoiseVarianceSquarePixels);
         Span<double> residual = stackalloc double[2];
@@ -109,7 +109,7 @@ internal sealed class ReprojectionGoal(double? fixedRelativeWeight, double huber
             residual[1] = v - problem.Observed2dPixels[o + 1];
             double norm = Math.Sqrt(residual[0] * residual[0] + residual[1] * residual[1]);
             double scale = relativeWeight * weight * problem.InverseWeightSum;
-            double threshold = Math.Max(huberThresholdPixels, thresholdSigmas / Math.Sqrt(weight));
+            double threshold = analysis is null ? huberThresholdPixels : Math.Max(huberThresholdPixels, thresholdSigmas / Math.Sqrt(weight));
             cost += scale * Huber.Loss(norm, threshold);
             if (frame.Build) frame.AddResidual(site, residual, 2, pointJacobian, scale * Huber.Weight(norm, threshold), includesKeypointOffset: false);
         }
