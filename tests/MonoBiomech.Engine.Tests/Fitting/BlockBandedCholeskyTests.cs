@@ -11,6 +11,11 @@ public sealed class BlockBandedCholeskyTests
     [InlineData(6, 3, 1)]
     [InlineData(4, 9, 0)]
     [InlineData(3, 4, 5)]
+    [InlineData(16, 5, 2)]  // the smallest split: halves of 7 rows and a separator of 2
+    [InlineData(41, 9, 2)]
+    [InlineData(20, 6, 1)]
+    [InlineData(23, 4, 3)]
+    [InlineData(17, 40, 2)]
     public void SolveMatchesMathNetDenseCholesky(int blocks, int size, int bandwidth)
     {
         var random = new Random(blocks * 100 + size);
@@ -53,6 +58,8 @@ public sealed class BlockBandedCholeskyTests
     [InlineData(12, 40, 2)]
     [InlineData(8, 17, 2)]
     [InlineData(6, 21, 1)]
+    [InlineData(30, 40, 2)]
+    [InlineData(25, 17, 1)]
     public void APriorShapedMatrixSolvesAlikeOnOneOrTwoThreads(int blocks, int size, int bandwidth)
     {
         var random = new Random(blocks + size);
@@ -78,7 +85,7 @@ public sealed class BlockBandedCholeskyTests
                     for (int r = 0; r < size; r++)
                         for (int c = 0; c < size; c++) block[r * size + c] = dense[bi * size + r, (bi - offset) * size + c];
                 }
-            Assert.True(banded.Factorize());
+            Assert.True(banded.Factorize(parallel));
             double[][] solutions = rightHandSides.Select(b => (double[])b.Clone()).ToArray();
             banded.Solve(solutions, parallel);
             return solutions;
@@ -94,12 +101,24 @@ public sealed class BlockBandedCholeskyTests
         }
     }
 
-    [Fact]
-    public void ReportsAMatrixThatIsNotPositiveDefinite()
+    [Theory]
+    [InlineData(3, 1)]   // one sweep
+    [InlineData(20, 3)]  // the first half
+    [InlineData(20, 17)] // the second half
+    [InlineData(20, 9)]  // the separator
+    public void ReportsAMatrixThatIsNotPositiveDefinite(int blocks, int indefiniteBlock)
     {
-        var banded = new BlockBandedCholesky(3, 2, 1);
-        for (int i = 0; i < 3; i++) { banded.Block(i, 0)[0] = 1; banded.Block(i, 0)[3] = 1; }
-        banded.Block(1, 1)[0] = 2; // |off-diagonal| > diagonal → indefinite
-        Assert.False(banded.Factorize());
+        var banded = new BlockBandedCholesky(blocks, 2, 1);
+        for (int i = 0; i < blocks; i++) { banded.Block(i, 0)[0] = 1; banded.Block(i, 0)[3] = 1; }
+        banded.Block(indefiniteBlock, 1)[0] = 2; // |off-diagonal| > diagonal → indefinite
+        Assert.False(banded.Factorize(new ParallelOptions { MaxDegreeOfParallelism = 2 }));
+    }
+
+    [Fact]
+    public void SplitsLongMatricesAtAMiddleSeparator()
+    {
+        Assert.Equal(0, new BlockBandedCholesky(BlockBandedCholesky.MinimumBlocksToSplit - 1, 3, 2).SeparatorFirstBlock);
+        Assert.Equal(49, new BlockBandedCholesky(100, 3, 2).SeparatorFirstBlock);
+        Assert.Equal(0, new BlockBandedCholesky(100, 3, 0).SeparatorFirstBlock); // independent blocks: nothing to split
     }
 }

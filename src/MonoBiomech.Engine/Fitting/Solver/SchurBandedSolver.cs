@@ -249,7 +249,7 @@ internal sealed class SchurBandedSolver
                 s.ReducedCoordinateGradient[t * n + d] = 0;
                 for (int g = 0; g < groups; g++) s.ReducedCoordinateScale[(t * n + d) * groups + g] = 0;
             }
-        return factor.Factorize();
+        return factor.Factorize(parallel);
     }
 
     /// <summary>δq = −(y + X·δβ) on the free coordinates; δτ_t = −T⁻¹·(g_τ + H_τq·δq_t + H_τβ·δβ).</summary>
