@@ -129,6 +129,7 @@ public static class Kinematics
     /// d(site position)/d(coordinates) at the last <see cref="Forward"/>: 3 x CoordinateCount, row-major, metres per radian
     /// (hinge: a × (x − anchor)) or metres per metre (slide: a). Columns outside <see cref="BodyModel.CoordinatesMovingSite"/> are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SiteJacobianCoordinates(BodyModel model, KinematicsWorkspace workspace, int site, Span<double> jacobian)
     {
         CheckWorkspace(model, workspace);
@@ -141,6 +142,7 @@ public static class Kinematics
     /// The non-zero part of <see cref="SiteJacobianCoordinates"/>: 3 x m, row-major, where column c belongs to coordinate
     /// <c>CoordinatesMovingSite(site)[c]</c> and m is that span's length (at most CoordinateCount).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SiteJacobianCoordinatesCompact(BodyModel model, KinematicsWorkspace workspace, int site, Span<double> jacobian)
     {
         CheckWorkspace(model, workspace);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MonoBiomech.Pose;
 
 namespace MonoBiomech.Engine.Fitting;
@@ -9,6 +10,7 @@ internal static class CameraProjection
     public const double MinimumDepthMetres = 0.1;
 
     /// <summary>Pixel coordinates and d(u,v)/d(X,Y,Z) (row-major 2x3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double U, double V) Project(CameraIntrinsics k, double x, double y, double z, Span<double> jacobian2x3)
     {
         double iz = 1.0 / z;

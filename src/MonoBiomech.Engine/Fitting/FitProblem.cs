@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MonoBiomech.Fitting;
 using MonoBiomech.Pose;
 
@@ -189,6 +190,7 @@ internal sealed class VideoFitProblem
     public int SwappedFrames { get; }
 
     /// <summary>A model site (world-frame positions from the kinematics) in this video's camera frame, metres.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (double X, double Y, double Z) SiteInCamera(double[] sitesWorld, int site)
     {
         ReadOnlySpan<double> r = worldToCamera;

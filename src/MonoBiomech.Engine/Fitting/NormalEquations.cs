@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MonoBiomech.Engine.Fitting;
 
 /// <summary>
@@ -99,12 +100,14 @@ internal sealed class SubjectNormalEquations
     }
 
     /// <summary>Adds another set of blocks (a chunk's partial sums); callers add partials in a fixed order for reproducible sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(SubjectNormalEquations other)
     {
         AddInto(ScaleScale, other.ScaleScale); AddInto(ScaleGradient, other.ScaleGradient);
         AddInto(SiteOffsetSiteOffset, other.SiteOffsetSiteOffset); AddInto(SiteOffsetGradient, other.SiteOffsetGradient);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddInto(double[] target, double[] source)
     {
         for (int i = 0; i < target.Length; i++) target[i] += source[i];

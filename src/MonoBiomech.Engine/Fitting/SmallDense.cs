@@ -1,9 +1,11 @@
+using System.Runtime.CompilerServices;
 namespace MonoBiomech.Engine.Fitting;
 
 /// <summary>Tiny dense symmetric positive-definite solves (3x3 τ blocks, 3x3 site offsets, the 8x8 β Schur complement).</summary>
 internal static class SmallDense
 {
     /// <summary>Solves A·x = b in place (b becomes x) by Cholesky; A (row-major, n x n) is overwritten. False if not positive definite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool SolveSpd(Span<double> a, Span<double> b, int n)
     {
         for (int j = 0; j < n; j++)
@@ -36,6 +38,7 @@ internal static class SmallDense
     }
 
     /// <summary>Inverse of a symmetric positive-definite 3x3 matrix (adjugate / determinant).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InvertSpd3(ReadOnlySpan<double> m, Span<double> inverse)
     {
         double c00 = m[4] * m[8] - m[5] * m[7], c01 = m[5] * m[6] - m[3] * m[8], c02 = m[3] * m[7] - m[4] * m[6];

@@ -104,6 +104,7 @@ internal sealed class FrameEvaluation
     }
 
     /// <summary>The site's position in the camera frame, metres.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (double X, double Y, double Z) SiteInCamera(int site)
     {
         Prepare(site, withJacobians: false);
@@ -234,6 +235,7 @@ internal sealed class FrameEvaluation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Add(Span<double> target, ReadOnlySpan<double> values)
     {
         for (int i = 0; i < values.Length; i++) target[i] += values[i];

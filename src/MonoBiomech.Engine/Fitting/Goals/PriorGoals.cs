@@ -126,6 +126,7 @@ internal sealed class MotionPriorGoal : FitGoal
     }
 
     /// <summary>Coefficients of q̈ at frame t from frames t−1, t, t+1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void SecondDifference(ReadOnlySpan<double> timestamps, int t, Span<double> coefficients)
     {
         double h0 = Math.Max(timestamps[t] - timestamps[t - 1], MinimumFrameIntervalSeconds);
