@@ -345,9 +345,9 @@ internal sealed class BlockBandedCholesky
     }
 
     /// <summary>
-    /// C −= A·B for row-major n x n blocks, B given as <paramref name="bTransposed"/>ᵀ's transpose (that is, B = Bᵀ of
-    /// the factor block), each sum starting where A's rows' leading zeros end; only the lower triangle (and whatever
-    /// of the upper the tiles cover, which the factorisation clears) when <paramref name="lowerOnly"/>.
+    /// C −= A·Bᵀ for row-major n x n blocks, given Bᵀ (<paramref name="bTransposed"/>[k, s] = B[s, k]), each sum
+    /// starting where A's rows' leading zeros end; only the lower triangle (and whatever of the upper the tiles cover,
+    /// which the diagonal block's factorisation clears) when <paramref name="lowerOnly"/>.
     /// Tiles of 4 rows x 2 vectors of C are accumulated in registers over k as broadcast-times-row products: no
     /// horizontal sums, and every C entry sums its products in the order of k whatever the vector width.
     /// </summary>
