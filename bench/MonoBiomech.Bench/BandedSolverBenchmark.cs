@@ -14,7 +14,7 @@ internal static class BandedSolverBenchmark
 
     public static void Run(string[] args)
     {
-        int frames = args.Select(a => int.TryParse(a, out int v) ? v : 0).FirstOrDefault(v => v > 0, 300);
+        int frames = BenchArguments.FirstPositiveInteger(args, 300);
         var random = new Random(1);
         var diagonalBlocks = Enumerable.Range(0, frames).Select(_ => RandomSpdBlock(random)).ToArray();
         var matrix = new BlockBandedCholesky(frames, BlockSize, Bandwidth);

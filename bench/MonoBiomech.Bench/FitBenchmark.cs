@@ -15,8 +15,8 @@ internal static class FitBenchmark
     public static void Run(string[] args)
     {
         string modelPath = ModelPath(args);
-        int[] lengths = args.Select(a => int.TryParse(a, out int v) ? v : 0).Where(v => v > 0).DefaultIfEmpty().ToArray();
-        if (lengths.Length == 1 && lengths[0] == 0) lengths = new[] { 300, 1200, 4800 };
+        int[] lengths = BenchArguments.PositiveIntegers(args);
+        if (lengths.Length == 0) lengths = new[] { 300, 1200, 4800 };
         BodyModel model = BodyModel.LoadMjcf(modelPath);
         Console.WriteLine($"fit benchmark: model {modelPath}, {Environment.ProcessorCount} processors");
         int[] hips = { model.FindCoordinate("hip_flexion_r"), model.FindCoordinate("hip_flexion_l") };
@@ -59,7 +59,7 @@ internal static class FitBenchmark
     {
         BodyModel model = BodyModel.LoadMjcf(ModelPath(args));
         Console.WriteLine($"fit accuracy: model {model.SourcePath}");
-        int frames = args.Select(a => int.TryParse(a, out int v) ? v : 0).FirstOrDefault(v => v > 0, 120);
+        int frames = BenchArguments.FirstPositiveInteger(args, 120);
         foreach (SyntheticMotionKind kind in Enum.GetValues<SyntheticMotionKind>())
             foreach ((string label, SyntheticNoise noise) in new[] { ("noise-free", SyntheticNoise.None), ("realistic", SyntheticNoise.Realistic) })
             {
@@ -79,8 +79,8 @@ internal static class FitBenchmark
     {
         BodyModel model = BodyModel.LoadMjcf(ModelPath(args));
         Console.WriteLine($"fit sweep: model {model.SourcePath}");
-        int seeds = args.Select(a => int.TryParse(a, out int v) ? v : 0).FirstOrDefault(v => v > 0, 10);
-        double? view = args.FirstOrDefault(a => a.StartsWith("view=", StringComparison.Ordinal)) is string v ? double.Parse(v[5..]) : null;
+        int seeds = BenchArguments.FirstPositiveInteger(args, 10);
+        double? view = BenchArguments.NumberOption(args, "view");
         int[] major = new[] { "hip_flexion_r", "hip_flexion_l", "knee_angle_r", "knee_angle_l", "ankle_angle_r", "ankle_angle_l", "elbow_flex_r", "elbow_flex_l" }
             .Select(model.FindCoordinate).ToArray();
         foreach (SyntheticMotionKind kind in Enum.GetValues<SyntheticMotionKind>())

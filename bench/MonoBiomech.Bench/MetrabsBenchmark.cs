@@ -25,9 +25,9 @@ internal static class MetrabsBenchmark
 
     public static void Run(string[] args)
     {
-        int[] numbers = args.Select(a => int.TryParse(a, out int v) ? v : 0).ToArray();
-        int frames = numbers.Length > 0 && numbers[0] > 0 ? numbers[0] : 64;
-        int longSeconds = numbers.Length > 1 && numbers[1] > 0 ? numbers[1] : 120;
+        int[] numbers = BenchArguments.PositiveIntegers(args);
+        int frames = numbers.Length > 0 ? numbers[0] : 64;
+        int longSeconds = numbers.Length > 1 ? numbers[1] : 120;
         using var folder = new TempFolder();
         string metadataPath = folder.File(MetrabsModelFiles.MetadataFileName);
         File.Copy(SharedData.DataFile("metrabs_metadata.pkl"), metadataPath);

@@ -23,8 +23,8 @@ internal static class MonocularAccuracyBenchmark
             Console.WriteLine("fit-accuracy-monocular: " + reason);
             return;
         }
-        int frames = args.Select(a => int.TryParse(a, out int v) ? v : 0).FirstOrDefault(v => v > 0, MonocularMotionClip.DefaultFrames);
-        int draw = args.Where(a => a.StartsWith("seed=", StringComparison.Ordinal)).Select(a => int.Parse(a["seed=".Length..], System.Globalization.CultureInfo.InvariantCulture)).LastOrDefault();
+        int frames = BenchArguments.FirstPositiveInteger(args, MonocularMotionClip.DefaultFrames);
+        int draw = BenchArguments.IntegerOption(args, "seed", 0);
         bool ownOnly = args.Contains("own"), realisticOnly = args.Contains("realistic");
         var models = args.Where(a => a.EndsWith(".xml", StringComparison.OrdinalIgnoreCase)).Select(a => (Label: Path.GetFileNameWithoutExtension(a), Path: Path.GetFullPath(a))).ToList();
         if (models.Count == 0)
