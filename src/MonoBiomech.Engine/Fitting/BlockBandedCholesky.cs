@@ -426,25 +426,45 @@ internal sealed class BlockBandedCholesky
         (Vector.LoadUnsafe(ref target, offset) - value).StoreUnsafe(ref target, offset);
 
     /// <summary>
-    /// Solves L·X = B in place for a lower-triangular row-major block L and n x n B (row by row: row c of X is row c of
-    /// B less L(c,k)·row k of X for k below c, over L(c,c)), vectorised along the rows. Column q of B is zero before
-    /// row <paramref name="columnStarts"/>[q] (and so is X's), so row c only reaches the columns that start at or before c.
+    /// Solves L·X = B in place for a lower-triangular row-major block L and n x n B: row c of X is row c of B less
+    /// Σ_k L(c,k)·row k of X over k below c, over L(c,c); the sum is accumulated in registers, two vectors of columns at
+    /// a time. Column q of B is zero before row <paramref name="columnStarts"/>[q] (and so is X's), so row c only
+    /// reaches the columns that start at or before c.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardSubstituteRows(ReadOnlySpan<double> l, Span<double> x, ReadOnlySpan<int> columnStarts, int n)
     {
+        int w = Vector<double>.Count;
+        ref double x0 = ref MemoryMarshal.GetReference(x);
+        ref double l0 = ref MemoryMarshal.GetReference(l);
         for (int row = 0; row < n; row++)
         {
             int columns = 0;
             for (int q = 0; q < n; q++) if (columnStarts[q] <= row) columns = q + 1; // the last column this row reaches
-            for (int k = 0; k < row; k++)
+            nuint target = (nuint)(row * n), lRow = (nuint)(row * n);
+            var inverseDiagonal = new Vector<double>(1 / l[row * n + row]);
+            int s = 0;
+            for (; s + 2 * w <= columns; s += 2 * w)
             {
-                double factor = l[row * n + k];
-                if (factor == 0) continue;
-                SubtractScaled(x.Slice(row * n, columns), x.Slice(k * n, columns), factor);
+                Vector<double> sum0 = Vector<double>.Zero, sum1 = Vector<double>.Zero;
+                for (int k = 0; k < row; k++)
+                {
+                    var factor = new Vector<double>(Unsafe.Add(ref l0, lRow + (nuint)k));
+                    nuint source = (nuint)(k * n + s);
+                    sum0 += factor * Vector.LoadUnsafe(ref x0, source);
+                    sum1 += factor * Vector.LoadUnsafe(ref x0, source + (nuint)w);
+                }
+                nuint at = target + (nuint)s;
+                ((Vector.LoadUnsafe(ref x0, at) - sum0) * inverseDiagonal).StoreUnsafe(ref x0, at);
+                ((Vector.LoadUnsafe(ref x0, at + (nuint)w) - sum1) * inverseDiagonal).StoreUnsafe(ref x0, at + (nuint)w);
             }
             double diagonal = l[row * n + row];
-            for (int q = 0; q < columns; q++) x[row * n + q] /= diagonal;
+            for (; s < columns; s++)
+            {
+                double sum = 0;
+                for (int k = 0; k < row; k++) sum += l[row * n + k] * x[k * n + s];
+                x[row * n + s] = (x[row * n + s] - sum) / diagonal;
+            }
         }
     }
 
@@ -475,7 +495,7 @@ internal sealed class BlockBandedCholesky
     }
 
     /// <summary>target −= factor · values.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void SubtractScaled(Span<double> target, ReadOnlySpan<double> values, double factor)
     {
         int length = target.Length, i = 0, w = Vector<double>.Count;
