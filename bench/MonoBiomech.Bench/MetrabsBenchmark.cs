@@ -20,7 +20,7 @@ namespace MonoBiomech.Bench;
 /// </summary>
 internal static class MetrabsBenchmark
 {
-    private const int Width = 1920, Height = 1080, Repetitions = 3;
+    private const int Width = 1920, Height = 1080, Repetitions = 5;
     private static readonly int BatchFrames = new PoseEstimationSettings().BatchSizeFrames;
 
     public static void Run(string[] args)
@@ -55,23 +55,27 @@ internal static class MetrabsBenchmark
         {
             var settings = new PoseEstimationSettings { Model = PoseModel.MeTRAbs, ModelDirectory = costFolder, AugmentationCount = augmentations, BatchSizeFrames = BatchFrames };
             PoseEstimationPipeline.Run(detection, settings, null, CancellationToken.None); // warm: load, JIT, page cache
-            // Best of three of each, alternating, so that another process's load does not decide the ratio.
-            double stageSeconds = double.MaxValue, inferenceSeconds = double.MaxValue, stageCpuSeconds = double.MaxValue, inferenceCpuSeconds = double.MaxValue;
+            // Pairs of runs back to back, the stage then ONNX Runtime alone: each pair's ratio sees the same machine (a
+            // shared VM's speed drifts by more than the share measured), and the median of the pairs is reported.
+            var pairs = new List<(double Stage, double Inference, double StageCpu, double InferenceCpu)>();
             PoseSequence? poses = null;
             for (int run = 0; run < Repetitions; run++)
             {
                 var clock = Stopwatch.StartNew();
                 TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 poses = PoseEstimationPipeline.Run(detection, settings, null, CancellationToken.None);
-                stageSeconds = Math.Min(stageSeconds, clock.Elapsed.TotalSeconds);
-                stageCpuSeconds = Math.Min(stageCpuSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+                double stage = clock.Elapsed.TotalSeconds, stageCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
                 cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                inferenceSeconds = Math.Min(inferenceSeconds, InferenceAlone(backbone, joints, side, poses.FramesWithKeypoints * augmentations, BatchFrames * augmentations));
-                inferenceCpuSeconds = Math.Min(inferenceCpuSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+                double inference = InferenceAlone(backbone, joints, side, poses.FramesWithKeypoints * augmentations, BatchFrames * augmentations);
+                pairs.Add((stage, inference, stageCpu, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds));
             }
+            var median = pairs.OrderBy(p => p.Stage / p.Inference).ElementAt(pairs.Count / 2);
+            (double stageSeconds, double inferenceSeconds, double stageCpuSeconds, double inferenceCpuSeconds) = median;
+            double[] shares = pairs.Select(p => 100 * (p.Stage - p.Inference) / p.Inference).OrderBy(x => x).ToArray();
             int crops = poses!.FramesWithKeypoints * augmentations;
             Console.WriteLine($"  {augmentations} augmentation{(augmentations == 1 ? " " : "s")}: stage {crops / stageSeconds,6:F1} crops/s ({poses.FrameCount / stageSeconds:F2} frames/s), " +
-                $"ONNX Runtime alone {crops / inferenceSeconds,6:F1} crops/s; the stage's own work {100 * (stageSeconds - inferenceSeconds) / inferenceSeconds:F1}% of inference time; " +
+                $"ONNX Runtime alone {crops / inferenceSeconds,6:F1} crops/s; the stage's own work {100 * (stageSeconds - inferenceSeconds) / inferenceSeconds:F1}% of inference time " +
+                $"(median of {pairs.Count} pairs; {string.Join(", ", shares.Select(x => x.ToString("F1")))}); " +
                 $"processor time per frame: stage {1000 * stageCpuSeconds / poses.FrameCount:F0} ms, ONNX Runtime alone {1000 * inferenceCpuSeconds / poses.FrameCount:F0} ms");
         }
 
