@@ -180,7 +180,8 @@ internal sealed class BlockBandedCholesky
         private readonly int[] starts, separatorStarts;
         private readonly int firstFrame, frameCount, n, w;
         private readonly bool fromBottom;
-        private readonly double[] transposed; // [n, n] scratch
+        private readonly double[] transposed;       // [n, n] scratch
+        private readonly double[][] rowTransposes;  // [offset − 1][n, n] L(i, i − offset)ᵀ of the row being factorised
 
         private Band(double[] data, int[] starts, int firstFrame, int frameCount, int rows, int leading, int n, int w, bool fromBottom)
         {
@@ -194,6 +195,7 @@ internal sealed class BlockBandedCholesky
             this.w = w;
             this.fromBottom = fromBottom;
             transposed = new double[n * n];
+            rowTransposes = Enumerable.Range(0, w).Select(_ => new double[n * n]).ToArray();
             int separatorBlocks = fromBottom ? (rows - leading) * (w + 1) : 0;
             separatorData = new double[separatorBlocks * n * n];
             separatorStarts = new int[separatorBlocks * n];
@@ -261,19 +263,18 @@ internal sealed class BlockBandedCholesky
                         SubtractProduct(lij, Block(i, i - m), Starts(i, i - m), transposed, n, lowerOnly: false);
                     }
                     if (!finished) continue;
-                    // L(i,j) = that · L(j,j)⁻ᵀ, i.e. L(i,j)ᵀ = L(j,j)⁻¹ · thatᵀ: forward substitution on the rows of the transpose.
-                    Transpose(lij, transposed, n);
-                    ForwardSubstituteRows(Block(j, 0), transposed, Starts(i, offset), n);
-                    Transpose(transposed, lij, n);
+                    // L(i,j) = that · L(j,j)⁻ᵀ, i.e. L(i,j)ᵀ = L(j,j)⁻¹ · thatᵀ: forward substitution on the rows of the
+                    // transpose, which is kept for the diagonal block's update below.
+                    double[] lijTransposed = rowTransposes[offset - 1];
+                    Transpose(lij, lijTransposed, n);
+                    ForwardSubstituteRows(Block(j, 0), lijTransposed, Starts(i, offset), n);
+                    Transpose(lijTransposed, lij, n);
                 }
-                // A(i,i) − Σ_m L(i,m)·L(i,m)ᵀ (lower triangle), then the diagonal block's own factorisation.
+                // A(i,i) − Σ_m L(i,m)·L(i,m)ᵀ (lower triangle), then the diagonal block's own factorisation; every
+                // L(i,m) here (m factorised) was finished above, its transpose with it.
                 Span<double> lii = Block(i, 0);
                 for (int m = firstShared; m < Math.Min(i, Leading); m++)
-                {
-                    ReadOnlySpan<double> lim = Block(i, i - m);
-                    Transpose(lim, transposed, n);
-                    SubtractProduct(lii, lim, Starts(i, i - m), transposed, n, lowerOnly: true);
-                }
+                    SubtractProduct(lii, Block(i, i - m), Starts(i, i - m), rowTransposes[i - m - 1], n, lowerOnly: true);
                 if (i < Leading && !DenseCholesky(lii, n)) return false;
             }
             return true;
@@ -442,7 +443,8 @@ internal sealed class BlockBandedCholesky
             int columns = 0;
             for (int q = 0; q < n; q++) if (columnStarts[q] <= row) columns = q + 1; // the last column this row reaches
             nuint target = (nuint)(row * n), lRow = (nuint)(row * n);
-            var inverseDiagonal = new Vector<double>(1 / l[row * n + row]);
+            double inverse = 1 / l[row * n + row];
+            var inverseDiagonal = new Vector<double>(inverse);
             int s = 0;
             for (; s + 2 * w <= columns; s += 2 * w)
             {
@@ -458,12 +460,11 @@ internal sealed class BlockBandedCholesky
                 ((Vector.LoadUnsafe(ref x0, at) - sum0) * inverseDiagonal).StoreUnsafe(ref x0, at);
                 ((Vector.LoadUnsafe(ref x0, at + (nuint)w) - sum1) * inverseDiagonal).StoreUnsafe(ref x0, at + (nuint)w);
             }
-            double diagonal = l[row * n + row];
             for (; s < columns; s++)
             {
                 double sum = 0;
                 for (int k = 0; k < row; k++) sum += l[row * n + k] * x[k * n + s];
-                x[row * n + s] = (x[row * n + s] - sum) / diagonal;
+                x[row * n + s] = (x[row * n + s] - sum) * inverse;
             }
         }
     }
