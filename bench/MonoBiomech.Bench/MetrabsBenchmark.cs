@@ -42,6 +42,7 @@ internal static class MetrabsBenchmark
         string clip = folder.File("clip.mp4");
         Ffmpeg.Run("-f", "lavfi", "-i", $"testsrc2=size={Width}x{Height}:rate=30:duration={frames / 30.0:F3}", "-c:v", "libx264", "-pix_fmt", "yuv420p", clip);
         PersonDetectionResult detection = FixedSubject(clip);
+        using (var reader = VideoReader.Open(clip)) Console.WriteLine($"  decoder: {reader.Decoder}");
         if (args.Contains("parts"))
         {
             StageParts(clip, detection, metadata);
@@ -62,12 +63,12 @@ internal static class MetrabsBenchmark
             for (int run = 0; run < Repetitions; run++)
             {
                 var clock = Stopwatch.StartNew();
-                TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                TimeSpan cpu = ProcessorTime.Used();
                 poses = PoseEstimationPipeline.Run(detection, settings, null, CancellationToken.None);
-                double stage = clock.Elapsed.TotalSeconds, stageCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-                cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                double stage = clock.Elapsed.TotalSeconds, stageCpu = (ProcessorTime.Used() - cpu).TotalSeconds;
+                cpu = ProcessorTime.Used();
                 double inference = InferenceAlone(backbone, joints, side, poses.FramesWithKeypoints * augmentations, BatchFrames * augmentations);
-                pairs.Add((stage, inference, stageCpu, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds));
+                pairs.Add((stage, inference, stageCpu, (ProcessorTime.Used() - cpu).TotalSeconds));
             }
             var median = pairs.OrderBy(p => p.Stage / p.Inference).ElementAt(pairs.Count / 2);
             (double stageSeconds, double inferenceSeconds, double stageCpuSeconds, double inferenceCpuSeconds) = median;
@@ -120,13 +121,13 @@ internal static class MetrabsBenchmark
         var cutting = new Stopwatch();
         int frames = 0;
         // decoding alone, all the decoder's threads counted
-        TimeSpan decodingBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        TimeSpan decodingBefore = ProcessorTime.Used();
         int decoded = 0;
         using (var reader = VideoReader.Open(clip))
         using (var frame = new OpenCvSharp.Mat())
             while (reader.TryReadFrame(frame, out _)) decoded++;
-        double decodingMilliseconds = (Process.GetCurrentProcess().TotalProcessorTime - decodingBefore).TotalMilliseconds / decoded;
-        TimeSpan processorBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        double decodingMilliseconds = (ProcessorTime.Used() - decodingBefore).TotalMilliseconds / decoded;
+        TimeSpan processorBefore = ProcessorTime.Used();
         var wall = Stopwatch.StartNew();
         using (var reader = VideoReader.Open(clip))
         using (var frame = new OpenCvSharp.Mat())
@@ -146,7 +147,7 @@ internal static class MetrabsBenchmark
                 cutting.Stop();
                 frames++;
             }
-        double processorMilliseconds = (Process.GetCurrentProcess().TotalProcessorTime - processorBefore).TotalMilliseconds / frames;
+        double processorMilliseconds = (ProcessorTime.Used() - processorBefore).TotalMilliseconds / frames;
         double wallMilliseconds = wall.Elapsed.TotalMilliseconds / frames;
         var geometries = augmentations.Select(a => MetrabsCropGeometry.For(camera, detection.SubjectBoxes[0]!, a, side)).ToArray();
         var random = new Random(2);

@@ -10,6 +10,7 @@ try
         case "pose": PoseBenchmark.Run(args[1..]); break;
         case "metrabs": MetrabsBenchmark.Run(args[1..]); break;
         case "banded": BandedSolverBenchmark.Run(args[1..]); break;
+        case "decode": VideoDecodeBenchmark.Run(args[1..]); break;
         case "fit" when args.Length > 1 && args[1] == "accuracy": FitBenchmark.Accuracy(args[2..]); break;
         case "fit-accuracy-monocular": MonocularAccuracyBenchmark.Run(args[1..]); break;
         case "fit" when args.Length > 1 && args[1] == "sweep": FitBenchmark.Sweep(args[2..]); break;
@@ -28,5 +29,5 @@ return 0;
 static void Usage()
 {
     Console.WriteLine("usage: dotnet run -c Release --project bench/MonoBiomech.Bench -- <benchmark>");
-    Console.WriteLine("  detection | kinematics | pose [clips] | metrabs [frames] [long-seconds] | banded [frames] | fit [accuracy | sweep [clips] [view=degrees]] | fit-accuracy-monocular [model.xml ...] [frames] [own] [realistic] [seed=N]");
+    Console.WriteLine("  detection | kinematics | pose [clips] | metrabs [frames] [long-seconds] | banded [frames] | decode [seconds] [video ...] | fit [accuracy | sweep [clips] [view=degrees]] | fit-accuracy-monocular [model.xml ...] [frames] [own] [realistic] [seed=N]");
 }

@@ -46,3 +46,13 @@ public sealed class FfmpegFactAttribute : FactAttribute
             Skip = "The ffmpeg CLI is not on PATH (it makes the H.264 test clips this test needs).";
     }
 }
+
+/// <summary>A theory that needs the ffmpeg CLI; skipped with a visible reason where it is absent.</summary>
+public sealed class FfmpegTheoryAttribute : TheoryAttribute
+{
+    public FfmpegTheoryAttribute()
+    {
+        if (!Ffmpeg.Available)
+            Skip = "The ffmpeg CLI is not on PATH (it makes the H.264 test clips this test needs).";
+    }
+}

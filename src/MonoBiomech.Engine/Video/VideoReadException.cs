@@ -13,6 +13,8 @@ public enum VideoReadFailure
     NotAVideo,
     /// <summary>The file looks like a video container but is cut short or damaged so that no frame can be decoded.</summary>
     TruncatedOrCorrupt,
+    /// <summary>The decoder was stopped from outside (the ffmpeg process got a signal, e.g. Ctrl+C) before the end of the video.</summary>
+    DecoderStopped,
 }
 
 /// <summary>A video file could not be opened or decoded. <see cref="VideoPath"/> names the file.</summary>

@@ -229,6 +229,7 @@ public abstract class ModuleCmdletBase : PSCmdlet, IDisposable
             VideoReadFailure.Empty => ("VideoEmpty", ErrorCategory.InvalidData),
             VideoReadFailure.NotAVideo => ("NotAVideo", ErrorCategory.InvalidData),
             VideoReadFailure.TruncatedOrCorrupt => ("VideoTruncated", ErrorCategory.InvalidData),
+            VideoReadFailure.DecoderStopped => ("VideoDecoderStopped", ErrorCategory.OperationStopped),
             _ => ("VideoUnreadable", ErrorCategory.ReadError),
         };
         return new ErrorRecord(e, id, category, videoPath);
