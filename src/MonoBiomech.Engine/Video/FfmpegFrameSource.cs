@@ -73,7 +73,7 @@ internal sealed class FfmpegFrameSource : IDisposable
         };
         foreach (string argument in new[]
                  {
-                     "-hide_banner", "-nostdin", "-loglevel", "info", "-i", "file:" + videoPath, "-map", "0:v:0", "-an", "-sn", "-dn",
+                     "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i", "file:" + videoPath, "-map", "0:v:0", "-an", "-sn", "-dn",
                      "-fps_mode", "passthrough", "-vf", "showinfo=checksum=0", "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1",
                  })
             start.ArgumentList.Add(argument);
