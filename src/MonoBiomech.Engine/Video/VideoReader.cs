@@ -7,9 +7,9 @@ namespace MonoBiomech.Engine.Video;
 /// <summary>
 /// Streams the frames of a video file in decoding order. OpenCV's FFmpeg backend opens the file, proves a first frame
 /// decodes and reads its properties; from the first read on, the frames come from an ffmpeg executable where one is
-/// found and takes the video (a third less processor time per frame, see <see cref="FfmpegFrameSource"/>), else from OpenCV. Frames are decoded into a
-/// caller-owned <see cref="Mat"/>, so memory does not grow with the video's length. Rotation metadata is honoured
-/// (frames come out as displayed). Not thread-safe; one reader per video and thread.
+/// found and takes the video (less processor time per frame, see <see cref="FfmpegFrameSource"/>), else from OpenCV.
+/// Frames are decoded into a caller-owned <see cref="Mat"/>, so memory does not grow with the video's length. Rotation
+/// metadata is honoured (frames come out as displayed). Not thread-safe; one reader per video and thread.
 /// </summary>
 public sealed class VideoReader : IDisposable
 {
