@@ -233,9 +233,9 @@ public sealed class VideoReaderTests : IDisposable
         Assert.Null(FfmpegFrameSource.ParseFrameLine("[h264 @ 0x2] error while decoding MB 3 4, bytestream -5"));
     }
 
-    // The same decoded picture: H.264 decoding is exact, the YUV-to-BGR conversions differ. OpenCV's FFmpeg interpolates
-    // the chroma and rounds down (0.5 levels from exact BT.601 on a grey ramp, against cvtColor's 0.25), so the ffmpeg
-    // path is about a level brighter, and a few pixels at sharp colour edges differ more.
+    // The same decoded picture: H.264 decoding is exact, the YUV-to-BGR conversions differ. OpenCV's FFmpeg converts with
+    // swscale, which interpolates the chroma and rounds down (0.49 levels from exact BT.601 on a grey ramp through the
+    // ffmpeg CLI, against cvtColor's 0.25), so the ffmpeg path is about a level brighter, a few edge pixels more.
     private static void AssertSamePicture(Mat openCv, Mat ffmpeg, string what)
     {
         using Mat openCvGray = openCv.CvtColor(ColorConversionCodes.BGR2GRAY), ffmpegGray = ffmpeg.CvtColor(ColorConversionCodes.BGR2GRAY);
