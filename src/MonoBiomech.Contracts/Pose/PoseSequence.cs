@@ -81,6 +81,12 @@ public sealed class PoseSequence
     public string? PoseModelDescription { get; init; }
 
     /// <summary>
+    /// What decoded the video's frames, "ffmpeg (path)" or "OpenCV"; null for keypoints from elsewhere. The two convert
+    /// colours about a level of brightness apart, which can move a detection or a keypoint slightly.
+    /// </summary>
+    public string? VideoDecoderDescription { get; init; }
+
+    /// <summary>
     /// Per frame, the subject box the keypoints were found in (pixels, with the detector's score), null where there was
     /// none; null altogether for keypoints from elsewhere. Written to the <c>boxes</c> of upstream's keypoint files.
     /// </summary>
@@ -111,6 +117,7 @@ public sealed class PoseSequence
             KeypointSetName = KeypointSetName,
             Keypoints3dAreRootRelative = Keypoints3dAreRootRelative,
             PoseModelDescription = PoseModelDescription,
+            VideoDecoderDescription = VideoDecoderDescription,
             SubjectBoxes = SubjectBoxes?.Skip(firstFrame).Take(frameCount).ToArray(),
         };
     }
@@ -124,6 +131,7 @@ public sealed class PoseSequence
             KeypointSetName = KeypointSetName,
             Keypoints3dAreRootRelative = Keypoints3dAreRootRelative,
             PoseModelDescription = PoseModelDescription,
+            VideoDecoderDescription = VideoDecoderDescription,
             SubjectBoxes = SubjectBoxes,
         };
     }

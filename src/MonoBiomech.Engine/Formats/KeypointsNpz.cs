@@ -119,13 +119,14 @@ public static class KeypointsNpz
             KeypointSetName = setName,
             Keypoints3dAreRootRelative = rootRelative,
             PoseModelDescription = OptionalString(arrays, path, PoseModelKey),
+            VideoDecoderDescription = OptionalString(arrays, path, VideoDecoderKey),
             SubjectBoxes = boxes,
         };
     }
 
     // Our additions to upstream's layout (upstream's reader ignores them): the sequence's keypoint set, whether its 3D is
     // relative to the body (BlazePose) rather than absolute (MeTRAbs), and which model made it.
-    private const string KeypointSetKey = "keypoint_set", RootRelativeKey = "keypoints3d_root_relative", PoseModelKey = "pose_model";
+    private const string KeypointSetKey = "keypoint_set", RootRelativeKey = "keypoints3d_root_relative", PoseModelKey = "pose_model", VideoDecoderKey = "video_decoder";
 
     private static string? OptionalString(IReadOnlyDictionary<string, NpyArray> arrays, string path, string key) =>
         arrays.TryGetValue(key, out NpyArray? array)
@@ -158,6 +159,7 @@ public static class KeypointsNpz
         };
         if (sequence.KeypointSetName is string set) arrays[KeypointSetKey] = NpyArray.FromStrings(new[] { set });
         if (sequence.PoseModelDescription is string model) arrays[PoseModelKey] = NpyArray.FromStrings(new[] { model });
+        if (sequence.VideoDecoderDescription is string decoder) arrays[VideoDecoderKey] = NpyArray.FromStrings(new[] { decoder });
         NpzArchive.Write(path, arrays);
     }
 }
@@ -176,6 +178,8 @@ public sealed record KeypointsFile(string Path, IReadOnlyList<string> JointNames
 
     public string? PoseModelDescription { get; init; }
 
+    public string? VideoDecoderDescription { get; init; }
+
     /// <summary>Per frame the subject box (null where the row is zeros); null when the file has no <c>boxes</c>.</summary>
     public IReadOnlyList<PersonBox?>? SubjectBoxes { get; init; }
 
@@ -191,6 +195,7 @@ public sealed record KeypointsFile(string Path, IReadOnlyList<string> JointNames
             KeypointSetName = KeypointSetName,
             Keypoints3dAreRootRelative = Keypoints3dAreRootRelative,
             PoseModelDescription = PoseModelDescription,
+            VideoDecoderDescription = VideoDecoderDescription,
             SubjectBoxes = SubjectBoxes,
         };
     }

@@ -227,6 +227,7 @@ public static class PoseEstimationPipeline
             Keypoints3dAreRootRelative = true,
             SubjectBoxes = BoxesPerFrame(detection, timestamps.Count),
             PoseModelDescription = landmarker.Description,
+            VideoDecoderDescription = reader.Decoder,
         };
     }
 }

@@ -104,7 +104,7 @@ public sealed class GetPoseKeypointsCommand : PoseCmdletBase
                 report => DescribeProgress(activityId, activity, report));
             WriteVerbose(result.FromCache
                 ? $"Using the cached keypoints of '{videoPath}' (Clear-MonoBiomechCache or -Force to compute them again)."
-                : $"'{videoPath}': {result.Poses.PoseModelDescription}; subject track {(result.DetectionFromCache ? "given or cached" : "detected now")}.");
+                : $"'{videoPath}': {result.Poses.PoseModelDescription}; frames decoded by {result.Poses.VideoDecoderDescription}; subject track {(result.DetectionFromCache ? "given or cached" : "detected now")}.");
             if (result.Poses.FramesWithKeypoints == 0)
             {
                 WriteError(new ErrorRecord(new InvalidOperationException(

@@ -64,11 +64,13 @@ public sealed class KeypointAndModelFileTests : IDisposable
         var original = new PoseSequence("clip.mp4", sample.JointNames, sample.TimestampsSeconds, k3, k2, c, sample.Camera)
         {
             KeypointSetName = "blazepose_33", Keypoints3dAreRootRelative = true, PoseModelDescription = "BlazePose GHUM 3D Full (pose_landmark_full.tflite)",
+            VideoDecoderDescription = "ffmpeg (/usr/bin/ffmpeg)",
         };
         string path = Path.Combine(folder, "relative_keypoints.npz");
         KeypointsNpz.Write(path, original);
         PoseSequence read = KeypointsNpz.Read(path).ToPoseSequence(CameraIntrinsics.UpstreamSamsungS20, framesPerSecondIfNone: 1);
-        Assert.Equal(("blazepose_33", true, original.PoseModelDescription), (read.KeypointSetName, read.Keypoints3dAreRootRelative, read.PoseModelDescription));
+        Assert.Equal(("blazepose_33", true, original.PoseModelDescription, original.VideoDecoderDescription),
+            (read.KeypointSetName, read.Keypoints3dAreRootRelative, read.PoseModelDescription, read.VideoDecoderDescription));
         Assert.Equal(original.Keypoints3dMillimetres, read.Keypoints3dMillimetres); // NaN stays NaN, never zeros
         Assert.Equal(original.Confidences, read.Confidences);
         Assert.Equal(2, read.FramesWithKeypoints);

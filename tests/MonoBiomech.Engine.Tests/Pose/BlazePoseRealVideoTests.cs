@@ -4,6 +4,7 @@ using MonoBiomech.Engine.Caching;
 using MonoBiomech.Engine.Detection;
 using MonoBiomech.Engine.Fitting;
 using MonoBiomech.Engine.Pose;
+using MonoBiomech.Engine.Video;
 using MonoBiomech.Engine.Tests.Fitting;
 using MonoBiomech.Engine.Tests.TestSupport;
 using MonoBiomech.Fitting;
@@ -139,6 +140,7 @@ public sealed class BlazePoseRealVideoTests
         Assert.False(first.FromCache);
         Assert.Equal(2, cache.Count); // the subject track and the keypoints
         Assert.Contains("Lite", first.Poses.PoseModelDescription);
+        Assert.Equal(FfmpegFrameSource.Executable is { } ffmpeg ? $"ffmpeg ({ffmpeg})" : "OpenCV", first.Poses.VideoDecoderDescription);
         PoseStageResult second = PoseStage.Run(video, null, settings, cache, refresh: false, null, CancellationToken.None);
         Assert.True(second.FromCache);
         Assert.Same(first.Poses, second.Poses);

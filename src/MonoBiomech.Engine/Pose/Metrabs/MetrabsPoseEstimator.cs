@@ -195,6 +195,7 @@ internal static class MetrabsPoseEstimator
             KeypointSetName = skeleton.Name,
             Keypoints3dAreRootRelative = false,
             SubjectBoxes = PoseEstimationPipeline.BoxesPerFrame(detection, timestamps.Count),
+            VideoDecoderDescription = reader.Decoder,
             PoseModelDescription = $"MeTRAbs ({Path.GetFileName(model.Backbone.ModelPath)}, {model.Backbone.InputDescription} {side}x{side}), " +
                 $"{augmentationCount} augmentation{(augmentationCount == 1 ? "" : "s")}, skeleton {skeleton.Name}",
         };
