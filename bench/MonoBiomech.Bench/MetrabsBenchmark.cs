@@ -50,6 +50,8 @@ internal static class MetrabsBenchmark
             reader.TryReadFrame(first, out _); // the decoder is chosen at the first read
             Console.WriteLine($"  decoder: {reader.Decoder}");
         }
+        PoseEstimationSettings StageSettings(int augmentations) =>
+            new() { Model = PoseModel.MeTRAbs, ModelDirectory = costFolder, AugmentationCount = augmentations, BatchSizeFrames = BatchFrames };
         if (args.Contains("parts"))
         {
             foreach (int augmentations in new[] { 1, 5 }) StageParts(clip, detection, metadata, augmentations);
@@ -59,7 +61,7 @@ internal static class MetrabsBenchmark
         {
             foreach (int augmentations in new[] { 1, 5 })
             {
-                var settings = new PoseEstimationSettings { Model = PoseModel.MeTRAbs, ModelDirectory = costFolder, AugmentationCount = augmentations, BatchSizeFrames = BatchFrames };
+                PoseEstimationSettings settings = StageSettings(augmentations);
                 PoseEstimationPipeline.Run(detection, settings, null, CancellationToken.None); // warm
                 var rates = Enumerable.Range(0, 3).Select(_ =>
                 {
@@ -78,7 +80,7 @@ internal static class MetrabsBenchmark
         var inferenceProcessorMillisecondsPerFrame = new Dictionary<int, double>();
         foreach (int augmentations in new[] { 1, 5 })
         {
-            var settings = new PoseEstimationSettings { Model = PoseModel.MeTRAbs, ModelDirectory = costFolder, AugmentationCount = augmentations, BatchSizeFrames = BatchFrames };
+            PoseEstimationSettings settings = StageSettings(augmentations);
             PoseEstimationPipeline.Run(detection, settings, null, CancellationToken.None); // warm: load, JIT, page cache
             // Pairs of runs back to back, the stage then ONNX Runtime alone: each pair's ratio sees the same machine (a
             // shared VM's speed drifts by more than the share measured), and the median of the pairs is reported.
