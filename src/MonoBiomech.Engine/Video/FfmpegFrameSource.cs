@@ -8,13 +8,14 @@ namespace MonoBiomech.Engine.Video;
 
 /// <summary>
 /// Frames of a video decoded by an ffmpeg executable in a child process, read from its standard output as raw YUV 4:2:0
-/// and turned into BGR by OpenCV. Why a process: the FFmpeg inside OpenCvSharp's portable Linux runtime is built without
-/// its assembly decoders. With a distribution's ffmpeg a 1080p H.264 frame costs 10-13 ms of processor time here, pipe
-/// and colour conversion included, against OpenCV's 15 ms (VP9 at 1768x994: 10-12 against 20 ms; `bench decode`). The
-/// decoded pictures are the same (H.264 decoding is bit-exact); OpenCV's cvtColor rounds the colour conversion to
-/// nearest where OpenCV's FFmpeg rounds down, about a level apart. The frames' timestamps come from ffmpeg's showinfo
-/// filter on standard error, one line per frame, so they belong to exactly the frames read. The CLI rotates frames as
-/// displayed, as the OpenCV reader does. Not thread-safe.
+/// and handed out so, unconverted: the caller converts what it needs (the video reader whole frames to BGR with
+/// OpenCV's cvtColor, the MeTRAbs cropper only the part its crops see). Why a process: the FFmpeg inside OpenCvSharp's
+/// portable Linux runtime is built without its assembly decoders. With a distribution's ffmpeg a 1080p H.264 frame
+/// costs 10-13 ms of processor time here, pipe and colour conversion included, against OpenCV's 15 ms (VP9 at 1768x994:
+/// 10-12 against 20 ms; `bench decode`). The decoded pictures are the same (H.264 decoding is bit-exact); cvtColor
+/// rounds the colour conversion to nearest where OpenCV's FFmpeg rounds down, about a level apart. The frames'
+/// timestamps come from ffmpeg's showinfo filter on standard error, one line per frame, so they belong to exactly the
+/// frames read. The CLI rotates frames as displayed, as the OpenCV reader does. Not thread-safe.
 /// </summary>
 internal sealed class FfmpegFrameSource : IDisposable
 {
@@ -116,14 +117,15 @@ internal sealed class FfmpegFrameSource : IDisposable
     }
 
     /// <summary>
-    /// The next frame as 8-bit BGR in <paramref name="destination"/>, with its presentation time in seconds from the
-    /// start of the stream (NaN where ffmpeg gave none). False at the end of what ffmpeg decodes (where a damaged
-    /// stream stops decoding, as with OpenCV).
+    /// The next frame's I420 bytes (<see cref="VideoPixelFormat.I420"/>), lent until the next read or Dispose, with its
+    /// presentation time in seconds from the start of the stream (NaN where ffmpeg gave none). False at the end of what
+    /// ffmpeg decodes (where a damaged stream stops decoding, as with OpenCV).
     /// </summary>
     /// <exception cref="VideoReadException">ffmpeg ended on a signal (Ctrl+C reaches it as well; a kill): <see cref="VideoReadFailure.DecoderStopped"/>.</exception>
-    public bool TryReadFrame(Mat destination, out double timestampSeconds)
+    public bool TryReadFrame(out Mat i420Frame, out double timestampSeconds)
     {
         timestampSeconds = double.NaN;
+        i420Frame = null!;
         if (_firstFramePending)
         {
             _firstFramePending = false;
@@ -138,7 +140,7 @@ internal sealed class FfmpegFrameSource : IDisposable
             }
             timestampSeconds = TakeFrameLine()?.TimestampSeconds ?? double.NaN;
         }
-        Cv2.CvtColor(_current!, destination, ColorConversionCodes.YUV2BGR_I420);
+        i420Frame = _current!;
         return true;
     }
 

@@ -8,13 +8,15 @@ namespace MonoBiomech.Engine.Video;
 /// Streams the frames of a video file in decoding order. OpenCV's FFmpeg backend opens the file, proves a first frame
 /// decodes and reads its properties; from the first read on, the frames come from an ffmpeg executable where one is
 /// found and takes the video (less processor time per frame, see <see cref="FfmpegFrameSource"/>), else from OpenCV.
-/// Frames are decoded into a caller-owned <see cref="Mat"/>, so memory does not grow with the video's length. Rotation
-/// metadata is honoured (frames come out as displayed). Not thread-safe; one reader per video and thread.
+/// Frames are decoded into a caller-owned <see cref="Mat"/>, or lent as decoded (<see cref="TryReadFramePixels"/>), so
+/// memory does not grow with the video's length. Rotation metadata is honoured (frames come out as displayed). Not
+/// thread-safe; one reader per video and thread.
 /// </summary>
 public sealed class VideoReader : IDisposable
 {
     private VideoCapture? _capture;        // disposed once ffmpeg decodes
     private Mat? _firstFrame;              // OpenCV's, decoded by Open to prove the file decodes; handed out by the first read
+    private Mat? _lentFrame;               // OpenCV's frames lent by TryReadFramePixels
     private readonly double _firstFramePositionMilliseconds;
     private readonly string? _ffmpegExecutable;
     private FfmpegFrameSource? _ffmpeg;
@@ -119,7 +121,21 @@ public sealed class VideoReader : IDisposable
     public bool TryReadFrame(Mat destination, out VideoFrameStamp stamp)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        return TryReadNext(destination, out _, out stamp);
+    }
+
+    /// <summary>
+    /// The next frame as the decoder delivered it, without a colour conversion: I420 where ffmpeg decodes, else BGR.
+    /// The pixels are lent until the next read or <see cref="Dispose"/>. Returns false at the end of the stream.
+    /// </summary>
+    /// <exception cref="VideoReadException">ffmpeg was stopped from outside (a signal) before the end: <see cref="VideoReadFailure.DecoderStopped"/>.</exception>
+    public bool TryReadFramePixels(out VideoFramePixels pixels, out VideoFrameStamp stamp) => TryReadNext(null, out pixels, out stamp);
+
+    // One read for both ways of handing a frame out: converted into the caller's BGR Mat, or lent as decoded.
+    private bool TryReadNext(Mat? bgrDestination, out VideoFramePixels pixels, out VideoFrameStamp stamp)
+    {
         stamp = default;
+        pixels = default;
         if (_ended)
             return false;
         if (!_decoderChosen)
@@ -127,28 +143,38 @@ public sealed class VideoReader : IDisposable
         double positionMilliseconds;
         if (_ffmpeg is not null)
         {
-            if (!_ffmpeg.TryReadFrame(destination, out double seconds))
+            if (!_ffmpeg.TryReadFrame(out Mat i420, out double seconds))
             {
                 _ended = true;
                 return false;
             }
+            pixels = new VideoFramePixels(i420, VideoPixelFormat.I420, Info.WidthPixels, Info.HeightPixels);
+            if (bgrDestination is not null) pixels.ToBgr(bgrDestination);
             positionMilliseconds = 1000 * seconds;
-        }
-        else if (_firstFrame is not null)
-        {
-            _firstFrame.CopyTo(destination);
-            _firstFrame.Dispose();
-            _firstFrame = null;
-            positionMilliseconds = _firstFramePositionMilliseconds;
         }
         else
         {
-            if (!_capture!.Read(destination) || destination.Empty())
+            if (_firstFrame is not null)
             {
-                _ended = true;
-                return false;
+                // the frame Open decoded: copied out, or lent as it is
+                if (bgrDestination is not null) _firstFrame.CopyTo(bgrDestination);
+                else (_lentFrame, _firstFrame) = (_firstFrame, _lentFrame);
+                _firstFrame?.Dispose();
+                _firstFrame = null;
+                positionMilliseconds = _firstFramePositionMilliseconds;
             }
-            positionMilliseconds = _capture.Get(VideoCaptureProperties.PosMsec);
+            else
+            {
+                Mat target = bgrDestination ?? (_lentFrame ??= new Mat());
+                if (!_capture!.Read(target) || target.Empty())
+                {
+                    _ended = true;
+                    return false;
+                }
+                positionMilliseconds = _capture.Get(VideoCaptureProperties.PosMsec);
+            }
+            Mat decoded = bgrDestination ?? _lentFrame!;
+            pixels = new VideoFramePixels(decoded, VideoPixelFormat.Bgr24, decoded.Cols, decoded.Rows);
         }
         int index = FramesDecoded++;
         double timestamp = ChooseTimestampSeconds(index, positionMilliseconds);
@@ -183,6 +209,8 @@ public sealed class VideoReader : IDisposable
     {
         _firstFrame?.Dispose();
         _firstFrame = null;
+        _lentFrame?.Dispose();
+        _lentFrame = null;
         _capture?.Dispose();
         _ffmpeg?.Dispose();
     }

@@ -147,6 +147,35 @@ public sealed class VideoReaderTests : IDisposable
         foreach (Mat m in openCvFrames.Concat(ffmpegFrames)) m.Dispose();
     }
 
+    [FfmpegTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Lent_pixels_are_the_decoded_frame_before_its_conversion(bool withFfmpeg)
+    {
+        string clip = _folder.File("lent.mp4");
+        Ffmpeg.Run("-f", "lavfi", "-i", "testsrc2=duration=0.4:size=320x240:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p", clip);
+        string? executable = withFfmpeg ? FfmpegFrameSource.Executable : null;
+        (List<double> times, List<Mat> frames, _) = DecodeAll(clip, executable);
+        using var reader = VideoReader.Open(clip, executable);
+        using var converted = new Mat();
+        int count = 0;
+        while (reader.TryReadFramePixels(out VideoFramePixels pixels, out VideoFrameStamp stamp))
+        {
+            Assert.Equal(withFfmpeg ? VideoPixelFormat.I420 : VideoPixelFormat.Bgr24, pixels.Format);
+            Assert.Equal((320, 240), (pixels.WidthPixels, pixels.HeightPixels));
+            Assert.Equal(withFfmpeg ? (320, 360) : (320, 240), (pixels.Pixels.Cols, pixels.Pixels.Rows));
+            Assert.Equal((count, times[count]), (stamp.FrameIndex, stamp.TimestampSeconds));
+            pixels.ToBgr(converted);
+            using var difference = new Mat();
+            Cv2.Absdiff(converted, frames[count], difference);
+            Assert.Equal(0, Cv2.CountNonZero(difference.Reshape(1))); // what TryReadFrame hands out, to the bit
+            count++;
+        }
+        Assert.Equal(frames.Count, count);
+        Assert.True(reader.IsAtEnd);
+        foreach (Mat m in frames) m.Dispose();
+    }
+
     [FfmpegFact]
     public void Ffmpeg_frames_of_a_rotated_clip_are_as_displayed()
     {

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MonoBiomech.Engine.Video;
 using OpenCvSharp;
 
 namespace MonoBiomech.Engine.Pose.Metrabs;
@@ -7,22 +8,20 @@ namespace MonoBiomech.Engine.Pose.Metrabs;
 /// Cuts MeTRAbs' augmented crops out of one video frame at a time: the frame in linear light, an image pyramid of
 /// 2×2 means (so a crop that shrinks the person 5× does not alias), a bilinear perspective warp per crop with zeros
 /// outside the frame, the photometric augmentation, RGB. Only the part of the frame the frame's crops can see is
-/// converted and averaged (the same pixels as a whole-frame pyramid, since the part is aligned to the coarsest level).
+/// converted and averaged (the same pixels as a whole-frame pyramid, since the part is aligned to the coarsest level),
+/// straight from the decoder's pixels (BGR or I420, <see cref="LinearLight"/>), and only the levels the crops sample.
 /// One per thread; holds its images between frames.
 /// </summary>
 internal sealed class MetrabsCropper : IDisposable
 {
-    // (value / 255)^2.2: sRGB-ish to linear light, so the pyramid averages light, not gamma-encoded values.
-    private static readonly float[] LinearLightValues = Enumerable.Range(0, 256).Select(i => (float)Math.Pow(i / 255.0, 2.2)).ToArray();
-
     // The part of the frame kept reaches this far past the crops' corners (bilinear taps, the coarsest level's pixel).
     private const int RegionMarginPixels = (1 << MetrabsCropGeometry.MaxPyramidLevel) + 2;
 
-    private readonly Mat _linearLightTable = Mat.FromPixelData(1, 256, MatType.CV_32FC1, LinearLightValues);
     private readonly Mat[] _levels = Enumerable.Range(0, MetrabsCropGeometry.MaxPyramidLevel + 1).Select(_ => new Mat()).ToArray();
     private readonly bool[] _levelReady = new bool[MetrabsCropGeometry.MaxPyramidLevel + 1];
     private readonly Mat _warped = new(), _halfWarped = new();
     private Rect _region;
+    private bool _frameSet;
 
     public MetrabsCropper(int cropSidePixels)
     {
@@ -35,19 +34,28 @@ internal sealed class MetrabsCropper : IDisposable
     /// <summary>Values per crop: side × side × 3.</summary>
     public int CropValueCount => CropSidePixels * CropSidePixels * 3;
 
-    /// <summary>
-    /// Takes the next frame (8-bit BGR, as the video reader decodes it) and the crops that will be cut from it; the
-    /// pyramid levels are built when a crop needs them.
-    /// </summary>
+    /// <summary>Takes the next frame, 8-bit BGR, and the crops that will be cut from it.</summary>
     public void SetFrame(Mat bgrFrame, IReadOnlyList<MetrabsCropGeometry> crops)
     {
         if (bgrFrame.Type() != MatType.CV_8UC3) throw new ArgumentException("Expected an 8-bit, 3-channel BGR frame.", nameof(bgrFrame));
-        _region = RegionSeen(crops, bgrFrame.Width, bgrFrame.Height, CropSidePixels);
-        if (_region.Width > 0 && _region.Height > 0)
-            using (var part = new Mat(bgrFrame, _region))
-                Cv2.LUT(part, _linearLightTable, _levels[0]);
-        _levelReady[0] = true;
-        for (int l = 1; l < _levelReady.Length; l++) _levelReady[l] = false;
+        SetFrame(new VideoFramePixels(bgrFrame, VideoPixelFormat.Bgr24, bgrFrame.Cols, bgrFrame.Rows), crops);
+    }
+
+    /// <summary>
+    /// Takes the next frame as decoded and the crops that will be cut from it, and builds the pyramid levels they sample
+    /// from; the frame is not needed afterwards. Only these crops can be cut until the next frame.
+    /// </summary>
+    public void SetFrame(VideoFramePixels frame, IReadOnlyList<MetrabsCropGeometry> crops)
+    {
+        _region = RegionSeen(crops, frame.WidthPixels, frame.HeightPixels, CropSidePixels);
+        Array.Clear(_levelReady);
+        _frameSet = true;
+        if (_region.Width == 0 || _region.Height == 0) return; // the crops see nothing of the frame
+        if (crops.Any(c => c.PyramidLevel == 0)) LinearLight.Convert(frame, _region, _levels[0]);
+        int coarsest = crops.Max(c => c.PyramidLevel);
+        if (coarsest >= 1) LinearLight.ConvertHalved(frame, _region, _levels[1]);
+        for (int level = 2; level <= coarsest; level++) Halve(_levels[level - 1], _levels[level]);
+        foreach (MetrabsCropGeometry crop in crops) _levelReady[crop.PyramidLevel] = true;
     }
 
     /// <summary>
@@ -59,14 +67,15 @@ internal sealed class MetrabsCropper : IDisposable
     public void Crop<T>(MetrabsCropGeometry geometry, Span<T> destination, bool channelsLast) where T : unmanaged
     {
         if (typeof(T) != typeof(Half) && typeof(T) != typeof(float)) throw new NotSupportedException("Crops are float or Half.");
-        if (!_levelReady[0]) throw new InvalidOperationException("SetFrame first.");
+        if (!_frameSet) throw new InvalidOperationException("SetFrame first.");
         if (destination.Length != CropValueCount) throw new ArgumentException($"Expected {CropValueCount} values.", nameof(destination));
         if (_region.Width == 0 || _region.Height == 0)
         {
             destination.Clear(); // the crops see nothing of the frame
             return;
         }
-        Mat level = Level(geometry.PyramidLevel);
+        if (!_levelReady[geometry.PyramidLevel]) throw new InvalidOperationException("The crop was not among the frame's crops given to SetFrame.");
+        Mat level = _levels[geometry.PyramidLevel];
         if (level.Empty())
         {
             destination.Clear(); // the part of the frame seen is a sliver thinner than one pixel of this level
@@ -158,27 +167,22 @@ internal sealed class MetrabsCropper : IDisposable
         return new Rect(x0, y0, x1 - x0, y1 - y0);
     }
 
-    // Level l: the 2×2 means of level l−1, an odd last row or column dropped (the pyramid MeTRAbs was trained with).
-    private Mat Level(int level)
+    // The 2×2 means of a level, an odd last row or column dropped (the pyramid MeTRAbs was trained with).
+    private static void Halve(Mat finer, Mat coarser)
     {
-        if (_levelReady[level]) return _levels[level];
-        Mat finer = Level(level - 1);
         int width = finer.Cols / 2 * 2, height = finer.Rows / 2 * 2;
-        _levelReady[level] = true;
         if (width == 0 || height == 0)
         {
-            _levels[level].Release();
-            return _levels[level];
+            coarser.Release();
+            return;
         }
         // Bilinear at exactly half size samples each 2×2 block at its centre, i.e. its mean, and is twice as fast as Area.
-        using (var even = new Mat(finer, new Rect(0, 0, width, height)))
-            Cv2.Resize(even, _levels[level], new Size(width / 2, height / 2), 0, 0, InterpolationFlags.Linear);
-        return _levels[level];
+        using var even = new Mat(finer, new Rect(0, 0, width, height));
+        Cv2.Resize(even, coarser, new Size(width / 2, height / 2), 0, 0, InterpolationFlags.Linear);
     }
 
     public void Dispose()
     {
-        _linearLightTable.Dispose();
         foreach (Mat m in _levels) m.Dispose();
         _warped.Dispose();
         _halfWarped.Dispose();

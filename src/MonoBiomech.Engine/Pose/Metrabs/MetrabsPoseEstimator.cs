@@ -209,13 +209,14 @@ internal static class MetrabsPoseEstimator
         try
         {
             using var cropper = new MetrabsCropper(side);
-            using var frame = new Mat();
+            using var bgrFrame = new Mat(); // only where the frame is undistorted first
             Batch? batch = null;
             bool more = true;
             while (more)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                more = reader.TryReadFrame(frame, out VideoFrameStamp stamp);
+                // The frame as decoded: the cropper converts only the part its crops see, and nothing of a frame without a subject.
+                more = reader.TryReadFramePixels(out VideoFramePixels frame, out VideoFrameStamp stamp);
                 if (more)
                 {
                     batch ??= free.Take(cancellationToken);
@@ -224,10 +225,14 @@ internal static class MetrabsPoseEstimator
                         batch.Frames.Add(new FrameSlot(stamp.FrameIndex, stamp.TimestampSeconds, -1, Array.Empty<MetrabsCropGeometry>()));
                     else
                     {
-                        Mat pinholeFrame = undistortion?.Apply(frame) ?? frame;
                         PersonBox pinholeBox = undistortion?.Apply(box) ?? box;
                         var geometries = augmentations.Select(a => MetrabsCropGeometry.For(camera, pinholeBox, a, side)).ToArray();
-                        cropper.SetFrame(pinholeFrame, geometries);
+                        if (undistortion is null) cropper.SetFrame(frame, geometries);
+                        else
+                        {
+                            frame.ToBgr(bgrFrame);
+                            cropper.SetFrame(undistortion.Apply(bgrFrame), geometries);
+                        }
                         int first = batch.CropCount;
                         for (int a = 0; a < geometries.Length; a++) batch.Cut(cropper, geometries[a], first + a, channelsLast);
                         batch.CropCount += geometries.Length;
