@@ -50,6 +50,12 @@ public sealed class PersonDetectionResult
     /// <summary>Which detector ran, e.g. "Default (HOG + motion + KCF)" or "YOLOv8 ONNX (path)".</summary>
     public string DetectorDescription { get; }
 
+    /// <summary>
+    /// What decoded the video's frames, "ffmpeg (path)" or "OpenCV"; null where not recorded. The two convert colours
+    /// about a level of brightness apart, which can move a box slightly.
+    /// </summary>
+    public string? VideoDecoderDescription { get; init; }
+
     public TimeSpan Elapsed { get; }
 
     public PersonDetectionSettings Settings { get; }

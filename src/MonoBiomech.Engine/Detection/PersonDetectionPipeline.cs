@@ -98,7 +98,7 @@ public static class PersonDetectionPipeline
         stopwatch.Stop();
         progress?.Report(new DetectionProgress(frames.Count, info.FrameCount, frames.Count / Math.Max(1e-9, stopwatch.Elapsed.TotalSeconds)));
         return new PersonDetectionResult(info, frames, tracks, subject, subjectBoxes, reader.EndedEarly,
-            detector.Description, stopwatch.Elapsed, settings);
+            detector.Description, stopwatch.Elapsed, settings) { VideoDecoderDescription = reader.Decoder };
     }
 
     /// <summary>A fresh per-video detector for the settings; ONNX networks come from the process-wide cache.</summary>

@@ -133,6 +133,7 @@ public sealed class InvokePersonDetectionCommand : FileInputCmdletBase
                 report => DescribeProgress(activityId, activity, report));
             if (cacheKey is not null)
                 SessionCache.Shared.StorePersonDetection(cacheKey, result);
+            WriteVerbose($"'{videoPath}': {result.DetectorDescription}; frames decoded by {result.VideoDecoderDescription}.");
             WriteObject(result);
         }
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
