@@ -26,7 +26,7 @@ internal static class VideoDecodeBenchmark
             Ffmpeg.Run("-f", "lavfi", "-i", $"testsrc2=size=1920x1080:rate=30:duration={seconds}", "-c:v", "libx264", "-pix_fmt", "yuv420p", clip);
             videos.Add(clip);
         }
-        string? ffmpeg = FfmpegFrameSource.Executable;
+        string? ffmpeg = FfmpegExecutable.Found;
         Console.WriteLine($"decode benchmark: {Environment.ProcessorCount} processors; ffmpeg: {ffmpeg ?? "none found"}");
         foreach (string video in videos)
         {

@@ -19,14 +19,14 @@ public static class ModelOverlay
     private static readonly Scalar Right = new(60, 60, 230), Left = new(230, 120, 40), Centre = new(80, 220, 80), Site = new(0, 230, 255);
 
     /// <summary>
-    /// In one pass over the video: the whole video with the model drawn on it (mp4, MPEG-4 part 2 as OpenCV writes it;
-    /// frames outside the fitted span copied unchanged) and a PNG still of <paramref name="stillFrames"/> of those frames,
+    /// In one pass over the video: the whole video with the model drawn on it (mp4: H.264 where ffmpeg with libx264 is
+    /// found, else MPEG-4 part 2 as OpenCV writes it; frames outside the fitted span copied unchanged) and a PNG still of <paramref name="stillFrames"/> of those frames,
     /// spread over the fitted span, side by side, each <paramref name="stillHeightPixels"/> high, for reports. Each file is
     /// written to a temporary name and moved into place.
     /// </summary>
     /// <param name="parentOfBody">[body] parent index of each of the fit's bodies (−1 for the world).</param>
     /// <exception cref="VideoReadException">The video cannot be read.</exception>
-    /// <exception cref="IOException">OpenCV cannot write the video, or no frame has the fit's timestamps.</exception>
+    /// <exception cref="IOException">OpenCV or ffmpeg cannot write the video, or no frame has the fit's timestamps.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; checked before every frame, and neither file is left.</exception>
     public static void Write(string videoOutputPath, string stillOutputPath, string videoPath, BiomechFitResult fit, IReadOnlyList<int> parentOfBody,
         CancellationToken cancellationToken, int stillFrames = 3, int stillHeightPixels = 540)
@@ -41,9 +41,7 @@ public static class ModelOverlay
             var size = new Size(reader.Info.WidthPixels, reader.Info.HeightPixels);
             AtomicFile.WriteVia(videoOutputPath, temporary =>
             {
-                // lower-case mp4v: the tag MP4 files carry (upper case makes FFmpeg print a fallback notice)
-                using var writer = new VideoWriter(temporary, FourCC.FromString("mp4v"), reader.Info.FramesPerSecond, size);
-                if (!writer.IsOpened()) throw new IOException($"OpenCV cannot write the video '{videoOutputPath}'.");
+                using OverlayVideoWriter writer = OverlayVideoWriter.Open(temporary, videoOutputPath, size, reader.Info.FramesPerSecond);
                 using var frame = new Mat();
                 int next = 0;
                 while (reader.TryReadFrame(frame, out VideoFrameStamp stamp))
@@ -59,6 +57,7 @@ public static class ModelOverlay
                         tiles.Add(tile);
                     }
                 }
+                writer.Finish();
             });
             if (tiles.Count == 0) throw new IOException($"No frame of '{videoPath}' has the timestamps of the fit of '{fit.Source}'.");
             using var strip = new Mat();
@@ -69,6 +68,44 @@ public static class ModelOverlay
         finally
         {
             foreach (Mat tile in tiles) tile.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The overlay video's encoder: H.264 through ffmpeg where one with libx264 is found, else MPEG-4 part 2 with OpenCV
+    /// (lower-case mp4v: the tag MP4 files carry; upper case makes FFmpeg print a fallback notice).
+    /// </summary>
+    private sealed class OverlayVideoWriter : IDisposable
+    {
+        private readonly FfmpegVideoWriter? _ffmpeg;
+        private readonly VideoWriter? _openCv;
+
+        private OverlayVideoWriter(FfmpegVideoWriter? ffmpeg, VideoWriter? openCv) => (_ffmpeg, _openCv) = (ffmpeg, openCv);
+
+        public static OverlayVideoWriter Open(string temporaryPath, string outputPath, Size size, double framesPerSecond)
+        {
+            if (FfmpegExecutable.Found is { } executable
+                && FfmpegVideoWriter.TryStart(executable, temporaryPath, size.Width, size.Height, framesPerSecond) is { } ffmpeg)
+                return new OverlayVideoWriter(ffmpeg, null);
+            var openCv = new VideoWriter(temporaryPath, FourCC.FromString("mp4v"), framesPerSecond, size);
+            if (openCv.IsOpened()) return new OverlayVideoWriter(null, openCv);
+            openCv.Dispose();
+            throw new IOException($"OpenCV cannot write the video '{outputPath}'.");
+        }
+
+        public void Write(Mat frame)
+        {
+            if (_ffmpeg is not null) _ffmpeg.Write(frame);
+            else _openCv!.Write(frame);
+        }
+
+        /// <summary>Completes the file (ffmpeg's end of stream; OpenCV's on disposal).</summary>
+        public void Finish() => _ffmpeg?.Finish();
+
+        public void Dispose()
+        {
+            _ffmpeg?.Dispose();
+            _openCv?.Dispose();
         }
     }
 

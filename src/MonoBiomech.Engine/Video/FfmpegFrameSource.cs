@@ -19,12 +19,6 @@ namespace MonoBiomech.Engine.Video;
 /// </summary>
 internal sealed class FfmpegFrameSource : IDisposable
 {
-    /// <summary>Environment variable naming the ffmpeg executable to decode with, or <c>none</c> to decode with OpenCV alone.</summary>
-    public const string ExecutableVariable = "MONOBIOMECH_FFMPEG";
-
-    private static readonly Lazy<string?> s_executable = new(FindExecutable);
-    private static volatile bool s_executableUnusable;
-
     /// <summary>
     /// Raw frames read ahead of the caller, so ffmpeg decodes while the caller computes instead of waiting on a full
     /// pipe (a pipe holds a fiftieth of a 1080p frame); a 1080p frame takes 3 MB.
@@ -63,9 +57,6 @@ internal sealed class FfmpegFrameSource : IDisposable
     /// <summary>What decodes, for reports: "ffmpeg (path)".</summary>
     public string Description => $"ffmpeg ({_process.StartInfo.FileName})";
 
-    /// <summary>The ffmpeg to decode with: <see cref="ExecutableVariable"/>, else <c>ffmpeg</c> on PATH; null for none.</summary>
-    public static string? Executable => s_executableUnusable ? null : s_executable.Value;
-
     /// <summary>
     /// Starts ffmpeg on the video and reads its first frame, which must have the size the caller expects (the displayed
     /// size). Returns null, with nothing left running, where ffmpeg cannot start, ends before a first frame (an old
@@ -96,7 +87,7 @@ internal sealed class FfmpegFrameSource : IDisposable
         }
         catch (Win32Exception)
         {
-            if (executable == s_executable.Value) s_executableUnusable = true; // not an executable here: do not try it for every video
+            FfmpegExecutable.MarkUnusable(executable); // not an executable here: do not try it for every video
             return null;
         }
         process.StandardInput.Close();
@@ -265,19 +256,5 @@ internal sealed class FfmpegFrameSource : IDisposable
         _freeFrames.Dispose();
         _readFrames.Dispose();
         _frameLines.Dispose();
-    }
-
-    private static string? FindExecutable()
-    {
-        string? chosen = Environment.GetEnvironmentVariable(ExecutableVariable);
-        if (!string.IsNullOrWhiteSpace(chosen))
-            return chosen.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? null : File.Exists(chosen) ? Path.GetFullPath(chosen) : null;
-        string name = OperatingSystem.IsWindows() ? "ffmpeg.exe" : "ffmpeg";
-        foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(folder, name);
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
     }
 }

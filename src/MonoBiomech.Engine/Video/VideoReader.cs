@@ -53,9 +53,9 @@ public sealed class VideoReader : IDisposable
     /// </summary>
     public bool EndedEarly => _ended && Info.FrameCount > 0 && FramesDecoded < Info.FrameCount;
 
-    /// <summary>Opens a video and decodes its first frame; the frames are read with ffmpeg where <see cref="FfmpegFrameSource.Executable"/> names one.</summary>
+    /// <summary>Opens a video and decodes its first frame; the frames are read with ffmpeg where <see cref="FfmpegExecutable.Found"/> names one.</summary>
     /// <exception cref="VideoReadException">The path is missing, a directory, empty, not a video, or no frame decodes.</exception>
-    public static VideoReader Open(string path) => Open(path, FfmpegFrameSource.Executable);
+    public static VideoReader Open(string path) => Open(path, FfmpegExecutable.Found);
 
     /// <param name="ffmpegExecutable">The ffmpeg to decode the frames with; null: OpenCV alone.</param>
     internal static VideoReader Open(string path, string? ffmpegExecutable)

@@ -43,7 +43,7 @@ public sealed class PipelineTests : IDisposable
             new SynchronousProgress<DetectionProgress>(progress.Add), CancellationToken.None);
         Assert.Equal(60, result.FramesDecoded);
         Assert.False(result.VideoEndedEarly);
-        Assert.Equal(FfmpegFrameSource.Executable is { } ffmpeg ? $"ffmpeg ({ffmpeg})" : "OpenCV", result.VideoDecoderDescription);
+        Assert.Equal(FfmpegExecutable.Found is { } ffmpeg ? $"ffmpeg ({ffmpeg})" : "OpenCV", result.VideoDecoderDescription);
         Assert.Equal(Enumerable.Range(0, 60).Select(i => i % 5 == 0), result.Frames.Select(f => f.Detected));
         Assert.Equal(60, progress[^1].FramesDone);
         // Once the background model has seen it move, the subject box follows the blob's centre (x = 35 + 4 i).

@@ -31,11 +31,12 @@ public sealed class VideoPipelineTests
         Assert.False(first.KeypointsFromCache);
         File.Copy(outputs.JointAnglePlot, Path.Combine(Path.GetTempPath(), "monobiomech-force-plate-joint-angles.png"), overwrite: true); // to look at
         File.Copy(outputs.OverlayStill, Path.Combine(Path.GetTempPath(), "monobiomech-force-plate-overlay.png"), overwrite: true);
-        // the overlay video has every frame of the video, at its size
-        using (var overlay = new OpenCvSharp.VideoCapture(outputs.OverlayVideo))
+        // the overlay video has every frame of the video, at its size, in H.264 where ffmpeg can write it
+        using (var overlay = Engine.Video.VideoReader.Open(outputs.OverlayVideo))
         {
-            Assert.Equal(100, overlay.FrameCount);
-            Assert.Equal((1080, 1920), (overlay.FrameWidth, overlay.FrameHeight));
+            Assert.Equal(100, overlay.Info.FrameCount);
+            Assert.Equal((1080, 1920), (overlay.Info.WidthPixels, overlay.Info.HeightPixels));
+            Assert.Equal(Engine.Video.FfmpegExecutable.Found is null ? "mp4v" : "h264", overlay.Info.Codec);
         }
         MonoBiomechResult second = VideoPipeline.Run(video, Pose, model, new BiomechFitSettings { MaxIterations = 20 }, PipelineOutputs.For(video, Path.Combine(folder.Path, "again")), cache, null, CancellationToken.None);
         Assert.True(second.KeypointsFromCache);

@@ -140,7 +140,7 @@ public sealed class BlazePoseRealVideoTests
         Assert.False(first.FromCache);
         Assert.Equal(2, cache.Count); // the subject track and the keypoints
         Assert.Contains("Lite", first.Poses.PoseModelDescription);
-        Assert.Equal(FfmpegFrameSource.Executable is { } ffmpeg ? $"ffmpeg ({ffmpeg})" : "OpenCV", first.Poses.VideoDecoderDescription);
+        Assert.Equal(FfmpegExecutable.Found is { } ffmpeg ? $"ffmpeg ({ffmpeg})" : "OpenCV", first.Poses.VideoDecoderDescription);
         PoseStageResult second = PoseStage.Run(video, null, settings, cache, refresh: false, null, CancellationToken.None);
         Assert.True(second.FromCache);
         Assert.Same(first.Poses, second.Poses);

@@ -133,7 +133,7 @@ public sealed class VideoReaderTests : IDisposable
         string[] timing = frameRate == "variable" ? ["-vf", "settb=1/1000,setpts=(N*0.04+mod(N\\,2)*0.01)/TB", "-r", "1000", "-fps_mode", "passthrough"] : [];
         Ffmpeg.Run(["-f", "lavfi", "-i", "testsrc2=duration=2:size=320x240:rate=25", .. timing, "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p", clip]);
         (List<double> openCvTimes, List<Mat> openCvFrames, string openCvDecoder) = DecodeAll(clip, ffmpegExecutable: null);
-        (List<double> ffmpegTimes, List<Mat> ffmpegFrames, string ffmpegDecoder) = DecodeAll(clip, FfmpegFrameSource.Executable);
+        (List<double> ffmpegTimes, List<Mat> ffmpegFrames, string ffmpegDecoder) = DecodeAll(clip, FfmpegExecutable.Found);
         Assert.Equal("OpenCV", openCvDecoder);
         Assert.StartsWith("ffmpeg", ffmpegDecoder);
         Assert.Equal(50, ffmpegFrames.Count);
@@ -154,7 +154,7 @@ public sealed class VideoReaderTests : IDisposable
     {
         string clip = _folder.File("lent.mp4");
         Ffmpeg.Run("-f", "lavfi", "-i", "testsrc2=duration=0.4:size=320x240:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p", clip);
-        string? executable = withFfmpeg ? FfmpegFrameSource.Executable : null;
+        string? executable = withFfmpeg ? FfmpegExecutable.Found : null;
         (List<double> times, List<Mat> frames, _) = DecodeAll(clip, executable);
         using var reader = VideoReader.Open(clip, executable);
         using var converted = new Mat();
@@ -183,7 +183,7 @@ public sealed class VideoReaderTests : IDisposable
         Ffmpeg.Run("-f", "lavfi", "-i", "testsrc=duration=0.5:size=320x240:rate=20", "-c:v", "libx264", "-pix_fmt", "yuv420p", source);
         Ffmpeg.Run("-i", source, "-c", "copy", "-metadata:s:v", "rotate=90", rotated);
         (_, List<Mat> openCvFrames, _) = DecodeAll(rotated, ffmpegExecutable: null);
-        (_, List<Mat> ffmpegFrames, string decoder) = DecodeAll(rotated, FfmpegFrameSource.Executable);
+        (_, List<Mat> ffmpegFrames, string decoder) = DecodeAll(rotated, FfmpegExecutable.Found);
         Assert.StartsWith("ffmpeg", decoder);
         Assert.Equal(openCvFrames.Count, ffmpegFrames.Count);
         Assert.Equal((240, 320), (ffmpegFrames[0].Cols, ffmpegFrames[0].Rows));
@@ -208,7 +208,7 @@ public sealed class VideoReaderTests : IDisposable
             Assert.Equal(9 / 30.0, times[^1], 0.002);
             foreach (Mat m in frames) m.Dispose();
         }
-        Assert.NotNull(FfmpegFrameSource.Executable); // a bad path given for one video does not turn the found ffmpeg off
+        Assert.NotNull(FfmpegExecutable.Found); // a bad path given for one video does not turn the found ffmpeg off
     }
 
     [FfmpegFact]

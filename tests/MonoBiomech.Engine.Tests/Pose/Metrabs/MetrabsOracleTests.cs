@@ -28,7 +28,7 @@ public class MetrabsOracleTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(scene.FrameCount, poses.FrameCount);
         Assert.Equal(KeypointsNpz.BmlMovi87JointNames, poses.JointNames);
         Assert.Equal("bml_movi_87", poses.KeypointSetName);
-        Assert.Equal(FfmpegFrameSource.Executable is { } ffmpeg ? $"ffmpeg ({ffmpeg})" : "OpenCV", poses.VideoDecoderDescription);
+        Assert.Equal(FfmpegExecutable.Found is { } ffmpeg ? $"ffmpeg ({ffmpeg})" : "OpenCV", poses.VideoDecoderDescription);
         Assert.False(poses.Keypoints3dAreRootRelative);
         Assert.Equal(scene.Camera, poses.Camera);
         int keypoints = poses.JointCount;
