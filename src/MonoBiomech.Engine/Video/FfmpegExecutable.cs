@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace MonoBiomech.Engine.Video;
 
 /// <summary>
@@ -22,6 +24,24 @@ internal static class FfmpegExecutable
     public static void MarkUnusable(string executable)
     {
         if (executable == s_found.Value) s_unusable = true;
+    }
+
+    /// <summary>
+    /// How to start <paramref name="executable"/> with <paramref name="arguments"/>: every standard stream redirected,
+    /// so nothing of the console's input reaches it and nothing of its logging reaches the console; no window.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string executable, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            CreateNoWindow = true,
+        };
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        return start;
     }
 
     private static string? Find()

@@ -66,20 +66,11 @@ internal sealed class FfmpegFrameSource : IDisposable
     public static FfmpegFrameSource? TryStart(string executable, string videoPath, int width, int height)
     {
         if (width <= 0 || height <= 0 || width % 2 != 0 || height % 2 != 0) return null;
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardInput = true,   // nothing of the console's input reaches ffmpeg (with -nostdin)
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,   // and nothing of its logging reaches the console
-            UseShellExecute = false,
-            CreateNoWindow = true,
-        };
-        foreach (string argument in new[]
-                 {
-                     "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i", "file:" + videoPath, "-map", "0:v:0", "-an", "-sn", "-dn",
-                     "-fps_mode", "passthrough", "-vf", "showinfo=checksum=0", "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1",
-                 })
-            start.ArgumentList.Add(argument);
+        ProcessStartInfo start = FfmpegExecutable.StartInfo(executable,
+        [
+            "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i", "file:" + videoPath, "-map", "0:v:0", "-an", "-sn", "-dn",
+            "-fps_mode", "passthrough", "-vf", "showinfo=checksum=0", "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1",
+        ]);
         Process process;
         try
         {

@@ -49,23 +49,14 @@ internal sealed class FfmpegVideoWriter : IDisposable
     {
         if (width <= 0 || height <= 0 || width % 2 != 0 || height % 2 != 0 || !(framesPerSecond > 0)) return null;
         if (!HasEncoder(executable)) return null;
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true, // nothing of it reaches the console
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            CreateNoWindow = true,
-        };
-        foreach (string argument in new[]
-                 {
-                     "-hide_banner", "-nostats", "-loglevel", "error",
-                     "-f", "rawvideo", "-pix_fmt", "bgr24", "-video_size", $"{width}x{height}",
-                     "-framerate", framesPerSecond.ToString("R", CultureInfo.InvariantCulture), "-i", "pipe:0",
-                     "-an", "-c:v", Encoder, "-preset", Preset, "-crf", ConstantRateFactor, "-pix_fmt", "yuv420p",
-                     "-movflags", "+faststart", "-f", "mp4", "-y", "file:" + path,
-                 })
-            start.ArgumentList.Add(argument);
+        ProcessStartInfo start = FfmpegExecutable.StartInfo(executable,
+        [
+            "-hide_banner", "-nostats", "-loglevel", "error",
+            "-f", "rawvideo", "-pix_fmt", "bgr24", "-video_size", $"{width}x{height}",
+            "-framerate", framesPerSecond.ToString("R", CultureInfo.InvariantCulture), "-i", "pipe:0",
+            "-an", "-c:v", Encoder, "-preset", Preset, "-crf", ConstantRateFactor, "-pix_fmt", "yuv420p",
+            "-movflags", "+faststart", "-f", "mp4", "-y", "file:" + path,
+        ]);
         try
         {
             Process process = Process.Start(start) ?? throw new Win32Exception("ffmpeg did not start.");
@@ -141,15 +132,7 @@ internal sealed class FfmpegVideoWriter : IDisposable
     // Whether this ffmpeg has libx264 (builds without GPL parts do not), asked once per executable.
     private static bool HasEncoder(string executable) => s_hasEncoder.GetOrAdd(executable, e =>
     {
-        var start = new ProcessStartInfo(e)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            CreateNoWindow = true,
-        };
-        foreach (string argument in new[] { "-hide_banner", "-nostdin", "-h", "encoder=" + Encoder }) start.ArgumentList.Add(argument);
+        ProcessStartInfo start = FfmpegExecutable.StartInfo(e, ["-hide_banner", "-nostdin", "-h", "encoder=" + Encoder]);
         try
         {
             using Process process = Process.Start(start) ?? throw new Win32Exception("ffmpeg did not start.");
