@@ -65,6 +65,11 @@ public static class ModelOverlay
             Cv2.ImEncode(".png", strip, out byte[] png);
             AtomicFile.Write(stillOutputPath, stream => stream.Write(png));
         }
+        catch (IOException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C reaches the ffmpeg children too, which then stop decoding or writing: a stop, not a failure.
+            throw new OperationCanceledException(cancellationToken);
+        }
         finally
         {
             foreach (Mat tile in tiles) tile.Dispose();
