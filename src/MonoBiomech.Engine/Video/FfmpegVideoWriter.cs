@@ -16,7 +16,9 @@ internal sealed class FfmpegVideoWriter : IDisposable
     // Measured on the walking clip's overlay (230 frames of 1768x994, this machine's ffmpeg): superfast at constant
     // quality 20 takes 23 ms of processor time a frame for 6.8 MB, where veryfast takes 31 ms for 3.9 MB, ultrafast
     // 16 ms for 16 MB, and FFmpeg's MPEG-4 part 2 encoder at -q:v 3 14 ms for 11.9 MB: the overlay stays a small part
-    // of the pipeline's time at half the size of MPEG-4 part 2.
+    // of the pipeline's time at half the size of MPEG-4 part 2. In wall time the pipeline's writing stage is quicker than
+    // with OpenCV's writer, since ffmpeg encodes beside the decoding and drawing (`bench pose`, two runs each: 2.9-3.1
+    // against 3.4-3.6 s on the force-plate clip, 4.9-5.7 against 7.7-8.4 s on the walking clip).
     private const string Encoder = "libx264", Preset = "superfast", ConstantRateFactor = "20";
 
     private static readonly ConcurrentDictionary<string, bool> s_hasEncoder = new();
