@@ -20,9 +20,10 @@ public static class ModelOverlay
 
     /// <summary>
     /// In one pass over the video: the whole video with the model drawn on it (mp4: H.264 where ffmpeg with libx264 is
-    /// found, else MPEG-4 part 2 as OpenCV writes it; frames outside the fitted span copied unchanged) and a PNG still of <paramref name="stillFrames"/> of those frames,
-    /// spread over the fitted span, side by side, each <paramref name="stillHeightPixels"/> high, for reports. Each file is
-    /// written to a temporary name and moved into place.
+    /// found, else MPEG-4 part 2 as OpenCV writes it; frames outside the fitted span copied unchanged) and a PNG still
+    /// of <paramref name="stillFrames"/> of those frames, spread over the fitted span, side by side, each
+    /// <paramref name="stillHeightPixels"/> high, for reports. Each file is written to a temporary name and moved into
+    /// place.
     /// </summary>
     /// <param name="parentOfBody">[body] parent index of each of the fit's bodies (−1 for the world).</param>
     /// <exception cref="VideoReadException">The video cannot be read.</exception>

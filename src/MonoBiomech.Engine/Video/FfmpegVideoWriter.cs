@@ -80,8 +80,11 @@ internal sealed class FfmpegVideoWriter : IDisposable
             throw new ArgumentException($"Expected an 8-bit BGR frame of {_width}x{_height}.", nameof(bgrFrame));
         try
         {
-            for (int row = 0; row < _height; row++)
-                _input.Write(new ReadOnlySpan<byte>((void*)bgrFrame.Ptr(row), _width * 3));
+            if (bgrFrame.IsContinuous()) // the frames a reader decodes: one write, not one per row
+                _input.Write(new ReadOnlySpan<byte>((void*)bgrFrame.Data, _width * _height * 3));
+            else
+                for (int row = 0; row < _height; row++)
+                    _input.Write(new ReadOnlySpan<byte>((void*)bgrFrame.Ptr(row), _width * 3));
         }
         catch (IOException e)
         {
@@ -109,7 +112,11 @@ internal sealed class FfmpegVideoWriter : IDisposable
     // ffmpeg's error output once it has exited (it writes nothing else at this log level).
     private string Failure()
     {
-        if (!_process.WaitForExit(TimeSpan.FromSeconds(10))) _process.Kill(entireProcessTree: true);
+        if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(); // its exit code and error output are complete only once it has gone
+        }
         string errors = _errors.Result.Trim();
         return errors.Length > 0 ? errors : $"exit code {_process.ExitCode}";
     }

@@ -54,13 +54,19 @@ internal static unsafe class LinearLight
                 byte* lumaRow = planes.Luma(y) + region.X;
                 byte* uRow = planes.U(y / 2), vRow = planes.V(y / 2);
                 float* output = (float*)destination.Ptr(row);
+                int blue = 0, green = 0, red = 0;
                 for (int column = 0; column < region.Width; column++)
                 {
-                    int x = region.X + column, u = uRow[x / 2], v = vRow[x / 2];
+                    int x = region.X + column;
+                    if (column == 0 || x % 2 == 0) // the chroma terms of each pair of pixels that shares them, once
+                    {
+                        int u = uRow[x / 2], v = vRow[x / 2];
+                        (blue, green, red) = (blueU[u], greenV[v] + greenU[u], redV[v]);
+                    }
                     int l = luma[lumaRow[column]];
-                    output[3 * column] = linear[(l + blueU[u]) >> Shift];
-                    output[3 * column + 1] = linear[(l + greenV[v] + greenU[u]) >> Shift];
-                    output[3 * column + 2] = linear[(l + redV[v]) >> Shift];
+                    output[3 * column] = linear[(l + blue) >> Shift];
+                    output[3 * column + 1] = linear[(l + green) >> Shift];
+                    output[3 * column + 2] = linear[(l + red) >> Shift];
                 }
             }
         }
